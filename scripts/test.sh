@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what it needs, then runs
+# lint, type checks and pytest (unit, real-process, notebook and browser tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${IPYARTIFACTS_TEST_VENV:-.venv}"
+
+# System parts the tests drive for real (browser tests use Debian's chromium).
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "== installing chromium (Debian package) for the browser tests"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== installing ipyartifacts and its test dependencies into $venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install -q --upgrade pip
+"$venv/bin/python" -m pip install -q -e ".[test]"
+
+echo "== ruff"
+"$venv/bin/ruff" check src tests benchmarks
+echo "== mypy (strict on src)"
+"$venv/bin/mypy"
+echo "== pytest"
+"$venv/bin/python" -m pytest "$@"
