@@ -1,0 +1,207 @@
+"""The Client: one catalog, one blob store, one stat cache. Every operation is a method here.
+
+The public objects (``Run``, ``Artifact``, ``Api``) are thin wrappers over a Client;
+the CLI, the magics and the widgets all go through them, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ._config import StoreLocation, resolve_store
+from ._hashing import hash_file
+from ._manifest import Manifest, ManifestEntry
+from ._records import RunRecord, VersionRecord
+from ._statcache import StatCache
+from .blobs import LocalBlobStore
+from .catalog import Catalog, CommitRequest
+from .errors import ArtifactNotFoundError, IntegrityError, StoreError
+
+__all__ = ["Client", "get_client"]
+
+_clients: dict[tuple[str, str], Client] = {}
+_clients_lock = threading.Lock()
+
+
+def get_client(store: str | os.PathLike[str] | None = None) -> Client:
+    """The shared Client for a store (one per store and process)."""
+    location = resolve_store(store)
+    with _clients_lock:
+        client = _clients.get(location.key)
+        if client is None or client.pid != os.getpid():
+            client = Client(location)
+            _clients[location.key] = client
+        return client
+
+
+class Client:
+    """Owns the catalog, blob store and caches of one store."""
+
+    def __init__(self, location: StoreLocation) -> None:
+        self.location = location
+        self.pid = os.getpid()
+        root = location.root
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot create the store directory {str(root)!r}: {exc.strerror}. Set "
+                "IPYARTIFACTS_STORE or pass init(store=...) to a writable directory.",
+                store=str(root),
+            ) from exc
+        self.blobs = LocalBlobStore(root / "blobs")
+        self.catalog = Catalog(location.database_url)
+        self.stat_cache = StatCache(root / "cache" / "statcache.sqlite")
+        self._manifests: OrderedDict[str, Manifest] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Client(root={str(self.location.root)!r})"
+
+    @property
+    def root(self) -> Path:
+        return self.location.root
+
+    # -- hashing and ingesting local files ------------------------------------------
+
+    def digest_of(self, path: Path) -> tuple[str, int]:
+        """Digest and size of a local file, from the stat cache when it is trustworthy."""
+        started = time.time_ns()
+        st = os.stat(path)
+        cached = self.stat_cache.lookup(st) if _regular(st) else None
+        if cached is not None:
+            return cached, st.st_size
+        digest, size = hash_file(path)
+        if _regular(st) and size == st.st_size:
+            self.stat_cache.record(st, digest, started)
+        return digest, size
+
+    def ingest(self, path: Path) -> tuple[str, int]:
+        """Make sure the bytes of ``path`` are in the blob store; return ``(digest, size)``.
+
+        A file the stat cache knows whose blob exists costs one ``stat``; any other file
+        is read exactly once, hashed while it is copied into the store.
+        """
+        started = time.time_ns()
+        st = os.stat(path)
+        cached = self.stat_cache.lookup(st) if _regular(st) else None
+        if cached is not None and self.blobs.exists(cached):
+            return cached, st.st_size
+        digest, size = self.blobs.put_file(path)
+        if _regular(st) and size == st.st_size:
+            self.stat_cache.record(st, digest, started)
+        return digest, size
+
+    def ingest_expected(self, path: Path, digest: str) -> None:
+        """Store ``path`` whose digest was computed earlier; refuse it if it has changed."""
+        if not self.blobs.exists(digest):
+            self.blobs.put_file(path, expected=digest)
+
+    # -- manifests ------------------------------------------------------------------
+
+    def store_manifest(self, manifest: Manifest) -> str:
+        return self.blobs.put_bytes(manifest.to_bytes())
+
+    def manifest(self, record: VersionRecord) -> Manifest:
+        """The manifest of a version (validated on read, cached in memory)."""
+        key = record.manifest_digest
+        with self._lock:
+            cached = self._manifests.get(key)
+            if cached is not None:
+                self._manifests.move_to_end(key)
+                return cached
+        with self.blobs.open(key) as stream:
+            data = stream.read()
+        from ._hashing import hash_bytes
+
+        if hash_bytes(data) != key:
+            self.blobs.quarantine(key)
+            raise IntegrityError(
+                f"The manifest of {record.project}/{record.name}:v{record.number} is corrupt "
+                f"(blob {key[:12]}... does not match its digest). It was moved to quarantine.",
+                digest=key,
+            )
+        manifest = Manifest.from_bytes(data)
+        with self._lock:
+            self._manifests[key] = manifest
+            while len(self._manifests) > 16:
+                self._manifests.popitem(last=False)
+        return manifest
+
+    # -- committing -----------------------------------------------------------------
+
+    def commit(
+        self,
+        *,
+        project: str,
+        name: str,
+        type: str,
+        entries: Iterable[ManifestEntry],
+        description: str | None,
+        metadata: dict[str, Any],
+        run_id: str | None,
+        aliases: list[str],
+        tags: list[str],
+        provenance: dict[str, Any] | None = None,
+    ) -> tuple[VersionRecord, bool]:
+        """Commit a version whose blobs are all stored. Returns ``(record, created)``."""
+        manifest = Manifest(entries)
+        for entry in manifest:
+            if entry.ref is None and not self.blobs.exists(entry.digest):
+                raise StoreError(
+                    f"Refusing to commit {name!r}: the blob of {entry.path!r} is not in the store.",
+                    store=str(self.root),
+                )
+        manifest_digest = self.store_manifest(manifest)
+        self.blobs.sync()
+        return self.catalog.commit_version(
+            CommitRequest(
+                project=project,
+                name=name,
+                type=type,
+                digest=manifest.digest(),
+                manifest_digest=manifest_digest,
+                size=manifest.size,
+                file_count=len(manifest),
+                description=description,
+                metadata=metadata,
+                run_id=run_id,
+                aliases=aliases,
+                tags=tags,
+                provenance=provenance,
+            )
+        )
+
+    # -- reading --------------------------------------------------------------------
+
+    def open_blob(self, digest: str) -> BinaryIO:
+        """Open a stored blob for reading."""
+        return self.blobs.open(digest)
+
+    def local_blob_path(self, digest: str) -> Path | None:
+        """The local file of a blob (to memory-map), or None for remote stores."""
+        return self.blobs.local_path(digest)
+
+    def resolve(self, project: str, name: str, alias: str) -> VersionRecord:
+        return self.catalog.resolve(project, name, alias)
+
+    def run(self, run_id: str) -> RunRecord:
+        return self.catalog.get_run(run_id)
+
+    def require_version(self, version_id: str) -> VersionRecord:
+        try:
+            return self.catalog.get_version(version_id)
+        except ArtifactNotFoundError:
+            raise
+
+
+def _regular(st: os.stat_result) -> bool:
+    import stat
+
+    return stat.S_ISREG(st.st_mode)

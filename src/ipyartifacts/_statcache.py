@@ -1,0 +1,124 @@
+"""A stat cache: (device, inode, size, mtime, ctime) of a local file -> its digest.
+
+It is what makes re-logging an unchanged 10,000-file directory cost a directory walk
+instead of re-reading every byte. It is a local, per-machine cache (a small SQLite
+file next to the blob cache), never the catalog: losing it only costs re-hashing,
+so every failure to read or write it is tolerated.
+
+Racy timestamps are handled as git does: a file whose mtime/ctime is within the
+timestamp granularity of the moment it was hashed could change again without its
+stat changing, so such an entry is not trusted and the file is re-hashed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+__all__ = ["StatCache", "StatKey", "racy_window_ns"]
+
+StatKey = tuple[int, int, int, int, int]  # dev, ino, size, mtime_ns, ctime_ns
+
+_SECOND = 1_000_000_000
+
+
+def racy_window_ns(st: os.stat_result) -> int:
+    """How close to "now" a timestamp must be to be untrustworthy.
+
+    Filesystems with whole-second timestamps (FAT, HFS+, some network mounts) get a
+    two-second window; nanosecond filesystems update timestamps from a coarse kernel
+    clock (one tick, a few ms), so 100 ms is ample there.
+    """
+    if st.st_mtime_ns % _SECOND == 0 and st.st_ctime_ns % _SECOND == 0:
+        return 2 * _SECOND
+    return _SECOND // 10
+
+
+def stat_key(st: os.stat_result) -> StatKey:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class StatCache:
+    """Digest lookups by file stat, persisted in ``path`` (SQLite)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._pending: list[tuple[int, int, int, int, int, str, int]] = []
+        self._lock = threading.Lock()
+
+    def _db(self) -> sqlite3.Connection | None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS stat_cache ("
+                " dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,"
+                " digest TEXT NOT NULL, hashed_ns INTEGER NOT NULL, PRIMARY KEY (dev, ino))"
+            )
+        except sqlite3.Error:
+            return None
+        self._local.conn = conn
+        return conn
+
+    def lookup(self, st: os.stat_result) -> str | None:
+        """The cached digest for a file with this stat, or None (unknown, changed or racy)."""
+        db = self._db()
+        if db is None:
+            return None
+        try:
+            row = db.execute(
+                "SELECT size, mtime_ns, ctime_ns, digest, hashed_ns FROM stat_cache"
+                " WHERE dev = ? AND ino = ?",
+                (st.st_dev, st.st_ino),
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        size, mtime_ns, ctime_ns, digest, hashed_ns = row
+        if (size, mtime_ns, ctime_ns) != (st.st_size, st.st_mtime_ns, st.st_ctime_ns):
+            return None
+        if max(mtime_ns, ctime_ns) + racy_window_ns(st) > hashed_ns:
+            return None  # racily clean: it may have changed within the same timestamp tick
+        return str(digest)
+
+    def record(self, st: os.stat_result, digest: str, hashed_ns: int | None = None) -> None:
+        """Remember ``digest`` for a file with stat ``st`` (call :meth:`flush` to persist).
+
+        ``st`` must be the stat taken *before* the bytes were read, so a write during
+        hashing shows up as a stat change next time.
+        """
+        when = time.time_ns() if hashed_ns is None else hashed_ns
+        with self._lock:
+            self._pending.append((*stat_key(st), digest, when))
+        if len(self._pending) >= 2000:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write pending records in one transaction."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if not pending:
+            return
+        db = self._db()
+        if db is None:
+            return
+        try:
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT OR REPLACE INTO stat_cache VALUES (?, ?, ?, ?, ?, ?, ?)", pending
+            )
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")

@@ -1,0 +1,148 @@
+"""Every error ipyartifacts raises.
+
+One tree, one base class; catch :class:`ArtifactError` to catch them all::
+
+    ArtifactError
+    ├── ArtifactNotFoundError      (also KeyError)    no such artifact, alias, version, entry or run
+    ├── InvalidNameError           (also ValueError)  a project/artifact name, alias or tag is malformed
+    ├── InvalidPathError           (also ValueError)  a logical path or download target is unsafe
+    ├── InvalidMetadataError       (also ValueError)  metadata is not JSON (NaN, sets, objects, ...)
+    ├── ArtifactTypeMismatchError  (also ValueError)  an artifact is used or logged with another type
+    ├── DuplicateEntryError        (also ValueError)  a logical path is added twice
+    ├── ArtifactStateError         (also RuntimeError) the operation does not fit the artifact's state
+    ├── IntegrityError                                 stored bytes do not match their digest
+    │   └── SourceChangedError                         a file changed after it was added
+    ├── VerificationError                              a directory does not match a version
+    └── StoreError                 (also OSError)     the catalog or blob store failed
+
+Every error carries its context as attributes (``name``, ``path``, ``digest`` ...) and
+a message that says what was expected, what was found and how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "ArtifactError",
+    "ArtifactNotFoundError",
+    "ArtifactStateError",
+    "ArtifactTypeMismatchError",
+    "DuplicateEntryError",
+    "IntegrityError",
+    "InvalidMetadataError",
+    "InvalidNameError",
+    "InvalidPathError",
+    "SourceChangedError",
+    "StoreError",
+    "VerificationError",
+]
+
+
+class ArtifactError(Exception):
+    """Base class of every error raised by ipyartifacts."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ArtifactNotFoundError(ArtifactError, KeyError):
+    """An artifact, version, alias, manifest entry or run does not exist."""
+
+    def __init__(self, message: str, *, name: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
+
+    # KeyError.__str__ would quote the message; keep it readable.
+    __str__ = ArtifactError.__str__
+
+
+class InvalidNameError(ArtifactError, ValueError):
+    """A project or artifact name, alias or tag does not follow the naming rules."""
+
+    def __init__(self, message: str, *, name: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+class InvalidPathError(ArtifactError, ValueError):
+    """A logical path is unsafe, or a download would write outside its root."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class InvalidMetadataError(ArtifactError, ValueError):
+    """Metadata (or run config) cannot be stored as strict JSON."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class ArtifactTypeMismatchError(ArtifactError, ValueError):
+    """An artifact was used or logged with a type other than its collection's."""
+
+    def __init__(self, message: str, *, expected: str, received: str) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.received = received
+
+
+class DuplicateEntryError(ArtifactError, ValueError):
+    """A logical path is already present in the artifact (pass ``overwrite=True``)."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ArtifactStateError(ArtifactError, RuntimeError):
+    """The operation does not fit the artifact's state (draft vs. logged, finished run ...)."""
+
+
+class IntegrityError(ArtifactError):
+    """Stored bytes do not hash to the digest they are filed under."""
+
+    def __init__(self, message: str, *, digest: str | None = None, path: str | None = None) -> None:
+        super().__init__(message)
+        self.digest = digest
+        self.path = path
+
+
+class SourceChangedError(IntegrityError):
+    """A local file changed between being added to an artifact and being stored."""
+
+
+class VerificationError(ArtifactError):
+    """A directory does not hold exactly the files of an artifact version."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        root: str,
+        missing: Sequence[str] = (),
+        modified: Sequence[str] = (),
+        extra: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.root = root
+        self.missing = list(missing)
+        self.modified = list(modified)
+        self.extra = list(extra)
+
+
+class StoreError(ArtifactError, OSError):
+    """The catalog database or the blob store failed underneath an operation."""
+
+    def __init__(self, message: str, *, store: str | None = None) -> None:
+        ArtifactError.__init__(self, message)
+        self.store = store
+
+    __str__ = ArtifactError.__str__
