@@ -1,0 +1,301 @@
+// The virtual-scrolling Arrow table grid: typed headers, click-to-sort, typed filters, lazy
+// per-column summaries. Rows arrive one page at a time (Arrow IPC) through `fetch`.
+import { decodePage } from "./arrow";
+import { el } from "./dom";
+import { filterHint, parseFilter } from "./filter";
+import { formatCell, formatCount } from "./format";
+import type {
+  ColumnInfo,
+  ErrorResponse,
+  FilterClause,
+  PageResponse,
+  SortKey,
+  SummaryResponse,
+} from "./protocol";
+import type { WithoutId } from "./rpc";
+import type { PageRequest, SummaryRequest } from "./protocol";
+import { Lru, pagesFor, visibleWindow } from "./viewport";
+
+export const PAGE_SIZE = 100;
+const ROW_HEIGHT = 26;
+const FILTER_DELAY_MS = 250;
+
+export type Fetch = <R extends PageResponse | SummaryResponse>(
+  req: WithoutId<PageRequest | SummaryRequest>,
+) => Promise<[R | ErrorResponse, DataView[]]>;
+
+export interface TableViewOptions {
+  columns: ColumnInfo[];
+  numRows: number;
+  title: string;
+  note: string | null;
+  height: number;
+  fetch: Fetch;
+}
+
+/** Cycle a column's sort: none -> ascending -> descending -> none. */
+export function nextSort(current: SortKey[], column: string): SortKey[] {
+  const key = current.find((k) => k.column === column);
+  if (!key) return [{ column, descending: false }];
+  if (!key.descending) return [{ column, descending: true }];
+  return [];
+}
+
+/** Width in px of a column, from its kind and name. */
+export function columnWidth(info: ColumnInfo): number {
+  const base = info.kind === "number" || info.kind === "bool" ? 110 : info.kind === "temporal" ? 190 : 200;
+  return Math.max(base, Math.min(320, 24 + info.name.length * 8));
+}
+
+/** Short text for a column summary under its header. */
+export function summaryText(s: SummaryResponse): string {
+  const parts: string[] = [];
+  if (s.null_count !== null) parts.push(`${formatCount(s.null_count)} null`);
+  if (s.min !== null || s.max !== null) parts.push(`${s.min ?? ""} – ${s.max ?? ""}`);
+  if (s.distinct !== null) parts.push(`${s.distinct_capped ? "≥" : ""}${formatCount(s.distinct)} distinct`);
+  return parts.join(" · ");
+}
+
+export class TableView {
+  readonly element: HTMLElement;
+  private readonly opts: TableViewOptions;
+  private readonly scroller: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly rowsEl: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly noteEl: HTMLElement;
+  private readonly range: HTMLElement;
+  private readonly sortMarks = new Map<string, HTMLElement>();
+  private readonly summaries = new Map<string, HTMLElement>();
+  private readonly pages = new Lru<number, unknown[][]>(60);
+  private readonly inflight = new Set<number>();
+  private sort: SortKey[] = [];
+  private filters = new Map<string, FilterClause>();
+  private total: number;
+  private generation = 0;
+  private frame = 0;
+  private filterTimer: ReturnType<typeof setTimeout> | undefined;
+  private destroyed = false;
+
+  constructor(opts: TableViewOptions) {
+    this.opts = opts;
+    this.total = opts.numRows;
+    const widths = [64, ...opts.columns.map(columnWidth)];
+    this.element = el("div", { cls: "ipa-root ipa-table" });
+    this.element.style.setProperty("--ipa-cols", widths.map((w) => `${w}px`).join(" "));
+    this.element.style.setProperty("--ipa-height", `${opts.height}px`);
+    this.element.style.setProperty("--ipa-row", `${ROW_HEIGHT}px`);
+
+    this.status = el("span", { cls: "ipa-table-status" });
+    this.noteEl = el("span", { cls: "ipa-note" });
+    const bar = el("div", { cls: "ipa-table-bar" }, [
+      el("span", { cls: "ipa-table-title", text: opts.title }),
+      this.status,
+      this.noteEl,
+    ]);
+    this.setNote(opts.note);
+
+    const header = el("div", { cls: "ipa-table-header", attrs: { role: "row" } });
+    header.appendChild(el("div", { cls: "ipa-th ipa-th-index ipa-muted", text: "#" }));
+    for (const info of opts.columns) header.appendChild(this.headerCell(info));
+
+    this.rowsEl = el("div", { cls: "ipa-rows", attrs: { role: "rowgroup" } });
+    this.body = el("div", { cls: "ipa-table-body" }, [this.rowsEl]);
+    this.scroller = el("div", { cls: "ipa-table-scroller", attrs: { role: "grid", tabindex: "0" } }, [
+      header,
+      this.body,
+    ]);
+    this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
+    this.range = el("span", { cls: "ipa-table-range ipa-muted" });
+    const foot = el("div", { cls: "ipa-table-foot" }, [
+      this.range,
+      el("span", { cls: "ipa-muted", text: `${opts.columns.length} columns` }),
+    ]);
+    this.element.append(bar, this.scroller, foot);
+    this.updateStatus();
+    this.schedule();
+    void this.loadSummaries();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    cancelAnimationFrame(this.frame);
+    clearTimeout(this.filterTimer);
+  }
+
+  private headerCell(info: ColumnInfo): HTMLElement {
+    const mark = el("span", { cls: "ipa-sort-mark" });
+    this.sortMarks.set(info.name, mark);
+    const button = el(
+      "button",
+      { cls: "ipa-sort", title: `Sort by ${info.name}`, attrs: { type: "button", "data-column": info.name } },
+      [el("span", { cls: "ipa-sort-name", text: info.name }), mark],
+    );
+    button.addEventListener("click", () => this.setSort(nextSort(this.sort, info.name)));
+    const filter = el("input", {
+      cls: "ipa-filter",
+      title: `Filter: ${filterHint(info.kind)}`,
+      attrs: { type: "text", placeholder: "filter…", spellcheck: "false", "data-column": info.name },
+    });
+    filter.addEventListener("input", () => this.onFilterInput(info, filter));
+    const summary = el("div", { cls: "ipa-summary", text: "…" });
+    this.summaries.set(info.name, summary);
+    return el("div", { cls: "ipa-th", attrs: { role: "columnheader", "data-column": info.name } }, [
+      button,
+      el("div", { cls: "ipa-type", text: info.type, title: info.type }),
+      filter,
+      summary,
+    ]);
+  }
+
+  private onFilterInput(info: ColumnInfo, input: HTMLInputElement): void {
+    const parsed = parseFilter(info.name, info.kind, input.value);
+    if (!parsed.ok) {
+      input.classList.add("ipa-invalid");
+      input.title = `${parsed.error} (${filterHint(info.kind)})`;
+      return;
+    }
+    input.classList.remove("ipa-invalid");
+    input.title = `Filter: ${filterHint(info.kind)}`;
+    if (parsed.clause) this.filters.set(info.name, parsed.clause);
+    else this.filters.delete(info.name);
+    clearTimeout(this.filterTimer);
+    this.filterTimer = setTimeout(() => this.resetView(), FILTER_DELAY_MS);
+  }
+
+  private setSort(sort: SortKey[]): void {
+    this.sort = sort;
+    for (const [name, mark] of this.sortMarks) {
+      const key = sort.find((k) => k.column === name);
+      mark.textContent = key ? (key.descending ? "▼" : "▲") : "";
+    }
+    this.resetView();
+  }
+
+  private resetView(): void {
+    this.generation++;
+    this.pages.clear();
+    this.inflight.clear();
+    this.scroller.scrollTop = 0;
+    this.status.textContent = "loading…";
+    this.element.dataset.loading = "true";
+    // Ask for the first page right away: it also tells us the size of the new view.
+    void this.loadPage(0);
+  }
+
+  private schedule(): void {
+    if (this.destroyed || this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    const headerHeight = (this.scroller.firstElementChild as HTMLElement | null)?.offsetHeight ?? 0;
+    const viewHeight = Math.max(ROW_HEIGHT, this.scroller.clientHeight - headerHeight);
+    const win = visibleWindow(this.scroller.scrollTop, viewHeight, this.total, ROW_HEIGHT);
+    this.body.style.height = `${win.height}px`;
+    this.rowsEl.style.transform = `translateY(${win.top}px)`;
+    while (this.rowsEl.childElementCount > win.count) this.rowsEl.lastElementChild?.remove();
+    while (this.rowsEl.childElementCount < win.count) this.rowsEl.appendChild(this.makeRow());
+    for (let i = 0; i < win.count; i++) {
+      this.fillRow(this.rowsEl.children[i] as HTMLElement, win.first + i);
+    }
+    const last = win.first + win.count;
+    this.range.textContent =
+      this.total === 0 ? "no rows" : `rows ${formatCount(win.first + 1)}–${formatCount(last)} of ${formatCount(this.total)}`;
+    for (const page of pagesFor(win.first, win.count, PAGE_SIZE)) {
+      if (!this.pages.has(page) && !this.inflight.has(page)) void this.loadPage(page);
+    }
+  }
+
+  private makeRow(): HTMLElement {
+    const row = el("div", { cls: "ipa-tr", attrs: { role: "row" } });
+    row.appendChild(el("div", { cls: "ipa-td ipa-index" }));
+    for (const info of this.opts.columns) {
+      row.appendChild(el("div", { cls: info.kind === "number" ? "ipa-td ipa-num" : "ipa-td" }));
+    }
+    return row;
+  }
+
+  private fillRow(row: HTMLElement, index: number): void {
+    row.dataset.row = String(index);
+    const page = this.pages.get(Math.floor(index / PAGE_SIZE));
+    const values = page?.[index % PAGE_SIZE];
+    const cells = row.children;
+    (cells[0] as HTMLElement).textContent = String(index);
+    for (let j = 0; j < this.opts.columns.length; j++) {
+      const cell = cells[j + 1] as HTMLElement;
+      if (!values) {
+        cell.textContent = "…";
+        cell.classList.add("ipa-pending");
+        cell.classList.remove("ipa-null");
+        continue;
+      }
+      const value = values[j];
+      cell.classList.remove("ipa-pending");
+      cell.classList.toggle("ipa-null", value === null);
+      // textContent only: cell values are user data.
+      const text = formatCell(value);
+      cell.textContent = text;
+      cell.title = text.length > 30 ? text.slice(0, 2000) : "";
+    }
+  }
+
+  private async loadPage(page: number): Promise<void> {
+    const generation = this.generation;
+    this.inflight.add(page);
+    const [resp, buffers] = await this.opts.fetch<PageResponse>({
+      type: "page",
+      offset: page * PAGE_SIZE,
+      limit: PAGE_SIZE,
+      sort: this.sort,
+      filter: [...this.filters.values()],
+    });
+    if (generation !== this.generation || this.destroyed) return;
+    this.inflight.delete(page);
+    if (resp.type === "error") {
+      this.setNote(resp.message, true);
+      this.element.dataset.loading = "false";
+      return;
+    }
+    this.total = resp.total;
+    const decoded = buffers.length > 0 ? decodePage(buffers[0]) : { names: [], rows: [] };
+    this.pages.set(page, decoded.rows);
+    this.setNote(resp.note ?? this.opts.note);
+    this.updateStatus(resp.exact);
+    this.element.dataset.loading = "false";
+    this.schedule();
+  }
+
+  private async loadSummaries(): Promise<void> {
+    // One column at a time, so a wide table never floods the kernel.
+    for (const info of this.opts.columns) {
+      if (this.destroyed) return;
+      const [resp] = await this.opts.fetch<SummaryResponse>({ type: "summary", column: info.name });
+      const target = this.summaries.get(info.name);
+      if (!target) continue;
+      if (resp.type === "error") {
+        target.textContent = "";
+        target.title = resp.message;
+      } else if (resp.type === "summary") {
+        target.textContent = summaryText(resp);
+        target.title = resp.note ? `${target.textContent} (${resp.note})` : target.textContent;
+      }
+    }
+  }
+
+  private setNote(note: string | null, isError = false): void {
+    this.noteEl.textContent = note ?? "";
+    this.noteEl.className = isError ? "ipa-error" : "ipa-note";
+  }
+
+  private updateStatus(exact = true): void {
+    const filtered = this.filters.size > 0;
+    const rows = `${exact ? "" : "≥"}${formatCount(this.total)} rows`;
+    this.status.textContent =
+      filtered && this.total !== this.opts.numRows ? `${rows} of ${formatCount(this.opts.numRows)}` : rows;
+    this.status.dataset.total = String(this.total);
+  }
+}

@@ -1,0 +1,113 @@
+"""Message payloads exchanged between the widgets' front ends and Python.
+
+Mirror of ``js/lib/protocol.ts``: change both together. Requests come from the browser as
+JSON custom messages; each response carries the request's ``id`` and, for pages, the rows as
+one Arrow IPC stream in the message buffers.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+ColumnKind = Literal["number", "string", "bool", "temporal", "binary", "other"]
+
+FilterOp = Literal[
+    "contains",
+    "not_contains",
+    "starts_with",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "between",
+    "is_null",
+    "not_null",
+]
+
+FILTER_OPS: frozenset[str] = frozenset(FilterOp.__args__)  # type: ignore[attr-defined]
+
+
+class ColumnInfo(TypedDict):
+    """A column as the front end shows it in its header."""
+
+    name: str
+    type: str
+    kind: ColumnKind
+
+
+class SortKey(TypedDict):
+    """Sort by one column."""
+
+    column: str
+    descending: bool
+
+
+class FilterClause(TypedDict):
+    """One typed filter on one column; values travel as text and are parsed per column type."""
+
+    column: str
+    op: FilterOp
+    value: str | None
+    value2: str | None
+
+
+class PageRequest(TypedDict):
+    """Ask for rows ``[offset, offset + limit)`` of the sorted, filtered view."""
+
+    type: Literal["page"]
+    id: int
+    offset: int
+    limit: int
+    sort: list[SortKey]
+    filter: list[FilterClause]
+
+
+class PageResponse(TypedDict):
+    """The rows of one page; the Arrow IPC stream is ``buffers[0]``."""
+
+    type: Literal["page"]
+    id: int
+    offset: int
+    count: int
+    total: int
+    exact: bool
+    note: str | None
+
+
+class SummaryRequest(TypedDict):
+    """Ask for the summary of one column."""
+
+    type: Literal["summary"]
+    id: int
+    column: str
+
+
+class SummaryResponse(TypedDict):
+    """Null count, min/max (as display text) and distinct count of one column."""
+
+    type: Literal["summary"]
+    id: int
+    column: str
+    null_count: int | None
+    min: str | None
+    max: str | None
+    distinct: int | None
+    distinct_capped: bool
+    note: str | None
+
+
+class ErrorResponse(TypedDict):
+    """A request that could not be answered, with a message for the user."""
+
+    type: Literal["error"]
+    id: int
+    message: str
+
+
+Response = PageResponse | SummaryResponse | ErrorResponse
+
+
+class BadRequestError(ValueError):
+    """A front-end request that is malformed or names something that does not exist."""
