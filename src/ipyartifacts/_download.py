@@ -103,7 +103,7 @@ def remove_extra(manifest: Manifest, root: Path) -> list[str]:
         if path not in manifest:
             (root / path).unlink()
             removed.append(path)
-    for dirpath, _dirs, _files in sorted(os.walk(root, topdown=False), reverse=False):
+    for dirpath, _dirs, _files in os.walk(root, topdown=False):  # deepest first
         if Path(dirpath) != root:
             with contextlib.suppress(OSError):
                 os.rmdir(dirpath)  # only succeeds when empty

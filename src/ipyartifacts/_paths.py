@@ -42,6 +42,8 @@ def _problem(path: str) -> str | None:
             return "it has an empty segment ('//' or a trailing '/')"
         if segment in (".", ".."):
             return f"it has a {segment!r} segment"
+        if _DRIVE.match(segment):
+            return f"segment {segment!r} looks like a drive letter (Windows would jump to that drive)"
     return None
 
 

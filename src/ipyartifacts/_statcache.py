@@ -33,7 +33,7 @@ def racy_window_ns(st: os.stat_result) -> int:
     two-second window; nanosecond filesystems update timestamps from a coarse kernel
     clock (one tick, a few ms), so 100 ms is ample there.
     """
-    if st.st_mtime_ns % _SECOND == 0 and st.st_ctime_ns % _SECOND == 0:
+    if st.st_mtime_ns % _SECOND == 0:
         return 2 * _SECOND
     return _SECOND // 10
 
@@ -88,8 +88,11 @@ class StatCache:
         size, mtime_ns, ctime_ns, digest, hashed_ns = row
         if (size, mtime_ns, ctime_ns) != (st.st_size, st.st_mtime_ns, st.st_ctime_ns):
             return None
-        if max(mtime_ns, ctime_ns) + racy_window_ns(st) > hashed_ns:
-            return None  # racily clean: it may have changed within the same timestamp tick
+        if mtime_ns + racy_window_ns(st) > hashed_ns:
+            # Racily clean: a write within the same timestamp tick as the hashing would
+            # not have changed the mtime. (As in git, mtime decides; a later utime() that
+            # restores an old mtime still moves ctime, which is part of the key.)
+            return None
         return str(digest)
 
     def record(self, st: os.stat_result, digest: str, hashed_ns: int | None = None) -> None:
