@@ -19,6 +19,10 @@ echo "== installing ipyartifacts and its test dependencies into $venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q -e ".[test]"
 
+echo "== widget front-end unit tests (node --test)"
+[ -d js/node_modules ] || npm --prefix js ci --no-audit --no-fund
+npm --prefix js test
+
 echo "== ruff"
 "$venv/bin/ruff" check src tests benchmarks
 echo "== mypy (strict on src)"

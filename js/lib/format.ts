@@ -25,9 +25,9 @@ export function formatCell(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "bigint") return value.toString();
   if (typeof value === "number") {
-    if (Number.isInteger(value)) return value.toString();
     if (Number.isNaN(value)) return "NaN";
     const abs = Math.abs(value);
+    if (Number.isInteger(value) && abs < 1e15) return value.toString();
     if (abs !== 0 && (abs >= 1e15 || abs < 1e-4)) return value.toExponential(6);
     return String(Number(value.toPrecision(10)));
   }

@@ -202,9 +202,11 @@ export class TableView {
     for (let i = 0; i < win.count; i++) {
       this.fillRow(this.rowsEl.children[i] as HTMLElement, win.first + i);
     }
-    const last = win.first + win.count;
+    const last = win.firstVisible + win.visibleCount;
     this.range.textContent =
-      this.total === 0 ? "no rows" : `rows ${formatCount(win.first + 1)}–${formatCount(last)} of ${formatCount(this.total)}`;
+      this.total === 0
+        ? "no rows"
+        : `rows ${formatCount(win.firstVisible + 1)}–${formatCount(last)} of ${formatCount(this.total)}`;
     for (const page of pagesFor(win.first, win.count, PAGE_SIZE)) {
       if (!this.pages.has(page) && !this.inflight.has(page)) void this.loadPage(page);
     }

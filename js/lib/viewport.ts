@@ -12,6 +12,10 @@ export interface Window {
   top: number;
   /** Height of the scroll body in pixels. */
   height: number;
+  /** First row actually in view (without overscan). */
+  firstVisible: number;
+  /** Rows actually in view (without overscan). */
+  visibleCount: number;
 }
 
 /**
@@ -32,19 +36,21 @@ export function visibleWindow(
   const natural = total * rowHeight;
   const height = Math.min(natural, maxHeight);
   const visible = Math.ceil(viewHeight / rowHeight) + 1;
-  if (total === 0) return { first: 0, count: 0, top: 0, height: 0 };
+  if (total === 0) return { first: 0, count: 0, top: 0, height: 0, firstVisible: 0, visibleCount: 0 };
+  const inView = Math.max(1, Math.floor(viewHeight / rowHeight));
   if (natural <= maxHeight) {
     const firstVisible = Math.max(0, Math.min(total - 1, Math.floor(scrollTop / rowHeight)));
     const first = Math.max(0, firstVisible - overscan);
     const count = Math.min(total - first, visible + 2 * overscan);
-    return { first, count, top: first * rowHeight, height };
+    const visibleCount = Math.min(total - firstVisible, inView);
+    return { first, count, top: first * rowHeight, height, firstVisible, visibleCount };
   }
   const scrollable = Math.max(1, height - viewHeight);
   const fraction = Math.max(0, Math.min(1, scrollTop / scrollable));
   const first = Math.round(fraction * Math.max(0, total - visible + 1));
   const count = Math.min(total - first, visible);
   const top = Math.max(0, Math.min(height - count * rowHeight, scrollTop));
-  return { first, count, top, height };
+  return { first, count, top, height, firstVisible: first, visibleCount: Math.min(count, inView) };
 }
 
 /** Indices of the fixed-size pages that cover rows [first, first + count). */

@@ -1,0 +1,155 @@
+"""TablePreview in a real JupyterLab: rows render, sort, filter, scroll to further pages, stay safe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Lab, run_notebook, screenshot, write_notebook
+
+pytestmark = pytest.mark.browser
+
+CITIES = ["Oslo", "Lima", "Pune", "Kyiv", "Cali"]
+ROWS = 5000
+
+
+@pytest.fixture(scope="module")
+def parquet_file(lab: Lab) -> str:
+    table = pa.table(
+        {
+            "id": pa.array(range(ROWS), pa.int64()),
+            "city": [CITIES[i % len(CITIES)] for i in range(ROWS)],
+            "value": [round((i * 37 % 1000) / 7, 3) for i in range(ROWS)],
+            "ok": [i % 2 == 0 for i in range(ROWS)],
+        }
+    )
+    pq.write_table(table, lab.root / "cities.parquet", row_group_size=1000)
+    return "cities.parquet"
+
+
+def _cell(widget: Any, row: int, column: int) -> Any:
+    """Cell locator: column 0 is the row index, data columns start at 1."""
+    return widget.locator(f'.ipa-tr[data-row="{row}"] .ipa-td').nth(column)
+
+
+def test_table_preview_sort_filter_scroll(page: Any, lab: Lab, parquet_file: str) -> None:
+    name = write_notebook(
+        lab,
+        "preview.ipynb",
+        ["from ipyartifacts.widgets import TablePreview", f"TablePreview({parquet_file!r})"],
+    )
+    run_notebook(page, lab, name)
+    widget = page.locator(".ipa-table")
+    expect(_cell(widget, 0, 1)).to_have_text("0")
+    expect(_cell(widget, 3, 2)).to_have_text("Kyiv")
+    expect(widget.locator(".ipa-table-status")).to_have_text("5,000 rows")
+    expect(widget.locator(".ipa-table-range")).to_have_text("rows 1\N{EN DASH}11 of 5,000")
+    headers = widget.locator(".ipa-th[data-column] .ipa-sort-name")
+    expect(headers).to_have_text(["id", "city", "value", "ok"])
+    expect(widget.locator('.ipa-th[data-column="id"] .ipa-type')).to_have_text("int64")
+    # Summaries arrive lazily from Parquet statistics / scans.
+    expect(widget.locator('.ipa-th[data-column="id"] .ipa-summary')).to_have_text(
+        "0 null \N{MIDDLE DOT} 0 \N{EN DASH} 4999"
+    )
+    expect(widget.locator('.ipa-th[data-column="city"] .ipa-summary')).to_contain_text("5 distinct")
+    screenshot(widget, "table_preview_light")
+
+    # Sort: first click ascending, second descending.
+    sort_id = widget.locator('.ipa-sort[data-column="id"]')
+    sort_id.click()
+    expect(widget.locator('.ipa-sort[data-column="id"] .ipa-sort-mark')).to_have_text("▲")
+    sort_id.click()
+    expect(widget.locator('.ipa-sort[data-column="id"] .ipa-sort-mark')).to_have_text("▼")
+    expect(_cell(widget, 0, 1)).to_have_text("4999")
+    expect(_cell(widget, 1, 1)).to_have_text("4998")
+
+    # Typed filter: exact city, then a numeric comparison on top.
+    widget.locator('.ipa-filter[data-column="city"]').fill("=Oslo")
+    expect(widget.locator(".ipa-table-status")).to_have_text("1,000 rows of 5,000")
+    expect(_cell(widget, 0, 1)).to_have_text("4995")
+    expect(_cell(widget, 0, 2)).to_have_text("Oslo")
+    widget.locator('.ipa-filter[data-column="id"]').fill("<100")
+    expect(widget.locator(".ipa-table-status")).to_have_text("20 rows of 5,000")
+    expect(_cell(widget, 19, 1)).to_have_text("0")
+    # Invalid filter text is flagged and does not change the view.
+    bad = widget.locator('.ipa-filter[data-column="value"]')
+    bad.fill(">abc")
+    expect(bad).to_have_class("ipa-filter ipa-invalid")
+    expect(widget.locator(".ipa-table-status")).to_have_text("20 rows of 5,000")
+    screenshot(widget, "table_preview_filtered")
+
+    # Clear filters and sort; scroll far enough that another page must be fetched.
+    bad.fill("")
+    widget.locator('.ipa-filter[data-column="id"]').fill("")
+    widget.locator('.ipa-filter[data-column="city"]').fill("")
+    sort_id.click()
+    expect(widget.locator(".ipa-table-status")).to_have_text("5,000 rows")
+    expect(_cell(widget, 0, 1)).to_have_text("0")
+    widget.locator(".ipa-table-scroller").evaluate("el => { el.scrollTop = 26 * 3210; }")
+    expect(_cell(widget, 3212, 1)).to_have_text("3212")
+    expect(_cell(widget, 3212, 2)).to_have_text(CITIES[3212 % 5])
+    expect(widget.locator(".ipa-table-range")).to_contain_text("of 5,000")
+    assert page.errors == []
+
+
+HOSTILE = [
+    "<img src=x onerror=window.__pwned=1>",
+    "</script><script>window.__pwned=2</script>",
+    "javascript:alert(1)",
+    '"><svg onload=window.__pwned=3>',
+]
+
+
+def test_hostile_values_are_shown_as_text(page: Any, lab: Lab) -> None:
+    table = pa.table({"<b onmouseover=window.__pwned=4>col</b>": HOSTILE, "n": [1, 2, 3, 4]})
+    pq.write_table(table, lab.root / "hostile.parquet")
+    name = write_notebook(
+        lab,
+        "hostile.ipynb",
+        [
+            "from ipyartifacts.widgets import TablePreview",
+            "TablePreview('hostile.parquet', title='<img src=x onerror=window.__pwned=5>')",
+        ],
+    )
+    run_notebook(page, lab, name)
+    widget = page.locator(".ipa-table")
+    for row, text in enumerate(HOSTILE):
+        expect(_cell(widget, row, 1)).to_have_text(text)
+    expect(widget.locator(".ipa-sort-name").first).to_have_text(
+        "<b onmouseover=window.__pwned=4>col</b>"
+    )
+    expect(widget.locator(".ipa-table-title")).to_have_text("<img src=x onerror=window.__pwned=5>")
+    widget.locator(".ipa-sort-name").first.hover()
+    _cell(widget, 0, 1).hover()
+    # Nothing was parsed as markup: no elements from the data, no handler ran.
+    assert widget.locator("img, script, svg, b").count() == 0
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.errors == []
+    screenshot(widget, "table_preview_hostile")
+
+
+def test_follows_dark_theme(page: Any, lab: Lab, parquet_file: str) -> None:
+    name = write_notebook(
+        lab,
+        "dark.ipynb",
+        ["from ipyartifacts.widgets import TablePreview", f"TablePreview({parquet_file!r})"],
+    )
+    run_notebook(page, lab, name)
+    widget = page.locator(".ipa-table")
+    expect(_cell(widget, 0, 1)).to_have_text("0")
+    light = widget.evaluate("el => getComputedStyle(el).backgroundColor")
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute("
+        "'apputils:change-theme', {theme: 'JupyterLab Dark'})"
+    )
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    page.wait_for_selector("#jupyterlab-splash", state="detached")
+    expect(widget).not_to_have_css("background-color", light)
+    dark = widget.evaluate("el => getComputedStyle(el).backgroundColor")
+    channels = [int(c) for c in dark[dark.index("(") + 1 : dark.index(")")].split(",")[:3]]
+    assert sum(channels) < 3 * 90, dark
+    screenshot(widget, "table_preview_dark")
