@@ -6,12 +6,16 @@ cd "$(dirname "$0")/.."
 
 venv="${IPYARTIFACTS_TEST_VENV:-.venv}"
 
-# System parts the tests drive for real (browser tests use Debian's chromium).
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "== installing chromium (Debian package) for the browser tests"
+# System parts the tests drive for real: Debian's chromium (browser tests) and
+# PostgreSQL (catalog tests on a real server).
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "== installing Debian packages the tests drive for real: ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium >/dev/null
+    apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
 echo "== installing ipyartifacts and its test dependencies into $venv"
