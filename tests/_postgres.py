@@ -102,7 +102,7 @@ def postgres_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
+def postgres_url(postgres_server: str) -> str:
     """A fresh, empty database on the session's server."""
     import psycopg
 
@@ -110,4 +110,4 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     admin = postgres_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{postgres_server}/{name}"
+    return f"{postgres_server}/{name}"
