@@ -27,8 +27,10 @@ from .errors import (
     InvalidMetadataError,
     InvalidNameError,
     InvalidPathError,
+    ReferenceChangedError,
     SourceChangedError,
     StoreError,
+    TooManyObjectsError,
     VerificationError,
 )
 
@@ -47,15 +49,19 @@ __all__ = [
     "InvalidPathError",
     "Manifest",
     "ManifestEntry",
+    "ReferenceChangedError",
     "Run",
     "SourceChangedError",
     "StoreError",
+    "TooManyObjectsError",
     "VerificationError",
     "__version__",
     "errors",
     "finish",
     "init",
+    "load_ipython_extension",
     "log_artifact",
+    "unload_ipython_extension",
     "use_artifact",
 ]
 
@@ -92,3 +98,20 @@ def log_artifact(
 def use_artifact(artifact_or_name: Artifact | str, type: str | None = None) -> Artifact:
     """``wandb.use_artifact``: use on the active run."""
     return _require_run("use an artifact").use_artifact(artifact_or_name, type)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext ipyartifacts``: register the ``%artifact`` / ``%%artifact`` magics.
+
+    Imported lazily, so ``import ipyartifacts`` does not import IPython or click.
+    """
+    from ._magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext ipyartifacts``: stop recording notebook provenance."""
+    from ._magics import unload_ipython_extension as unload
+
+    unload(ipython)

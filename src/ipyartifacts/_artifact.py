@@ -12,7 +12,7 @@ import os
 import stat as stat_mod
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,11 +21,14 @@ from ._config import artifact_dir, default_project
 from ._manifest import Manifest, ManifestEntry
 from ._names import LATEST, check_metadata, unique, validate_alias, validate_name, validate_tag
 from ._paths import join_logical, validate_logical_path
+from ._records import EditRecord as VersionEdit
 from ._records import VersionRecord
 from .errors import ArtifactNotFoundError, ArtifactStateError, DuplicateEntryError
 
 if TYPE_CHECKING:
     from ._client import Client
+    from ._newfile import NewFile
+    from ._query import ArtifactFiles
     from ._run import Run
 
 __all__ = ["Artifact", "ArtifactManifestEntry"]
@@ -109,6 +112,7 @@ class Artifact:
         self._client: Client | None = None
         self._project: str | None = None
         self._manifest: Manifest | None = None
+        self._ttl: timedelta | None = None
 
     # -- construction from the catalog -----------------------------------------------
 
@@ -134,6 +138,7 @@ class Artifact:
         self._entries = {}
         self._pending = {}
         self._manifest = None
+        self._ttl = record.expires_at - record.created_at if record.expires_at else None
 
     def _require_logged(self, action: str) -> tuple[Client, VersionRecord]:
         if self._record is None or self._client is None:
@@ -210,10 +215,21 @@ class Artifact:
         skip_cache: bool | None = False,
         policy: Policy = "mutable",
         merge: bool = False,
+        include: str | list[str] | None = None,
+        exclude: str | list[str] | None = None,
     ) -> None:
         """Add every file under a local directory, under logical folder ``name`` (default: root).
 
         Symlinks to files are followed; symlinks to folders are not (a loop would never end).
+        ``include`` / ``exclude`` are gitignore-style globs (a string or a list) matched
+        against paths relative to the directory: ``include="*.csv"`` keeps only CSV files
+        at any depth, ``exclude=["tmp/", "*.log"]`` drops a folder and the logs. An
+        ``.artifactignore`` file (gitignore syntax, in the directory or any subfolder) is
+        honoured too, and never added itself.
+
+        Examples
+        --------
+        >>> artifact.add_dir("data", include=["*.csv", "*.json"], exclude="scratch/")  # doctest: +SKIP
         """
         del skip_cache
         self._require_draft("add a directory")
@@ -222,7 +238,9 @@ class Artifact:
         if not root.is_dir():
             raise NotADirectoryError(f"Cannot add {str(root)!r}: it is not a directory.")
         prefix = validate_logical_path(name.strip("/")) if name else None
-        files = sorted(_walk(root))
+        from ._filters import select_files
+
+        files = select_files(root, include, exclude)
         client = self._staging_client()
 
         def work(rel: str) -> tuple[str, str, int, Path]:
@@ -234,13 +252,180 @@ class Artifact:
                 digest, size = client.digest_of(src)
             return logical, digest, size, src
 
-        with ThreadPoolExecutor(_INGEST_THREADS) as pool:
-            results = list(pool.map(work, files))
+        # Files the stat cache knows cost a stat each: do those inline (threads would only
+        # add overhead), and read the rest in a small pool.
+        results: list[tuple[str, str, int, Path]] = []
+        unknown: list[str] = []
+        for rel in files:
+            src = root / rel
+            known = client.known_digest(src, need_blob=policy == "mutable")
+            if known is None:
+                unknown.append(rel)
+            else:
+                logical = validate_logical_path(join_logical(prefix, rel))
+                results.append((logical, known[0], known[1], src))
+        if unknown:
+            with ThreadPoolExecutor(_INGEST_THREADS) as pool:
+                results.extend(pool.map(work, unknown))
         client.stat_cache.flush()
         for logical, digest, size, src in results:
             self._put(logical, ManifestEntry(logical, digest, size), overwrite=merge)
             if policy == "immutable":
                 self._pending[logical] = src
+
+    # -- building: references, tables, new files --------------------------------------
+
+    def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> NewFile:
+        """Open a new file to write into the artifact at logical path ``name``.
+
+        The file is added when the ``with`` block ends (nothing is added if it raises).
+        ``mode`` is ``"x"`` (refuse a path the artifact already has) or ``"w"`` (replace
+        it), text by default (``encoding=None`` means UTF-8), ``"xb"`` / ``"wb"`` for bytes.
+
+        Examples
+        --------
+        >>> with artifact.new_file("notes.txt", mode="w") as f:  # doctest: +SKIP
+        ...     f.write("trained on 60,000 images")
+        """
+        from ._newfile import NewFile
+
+        self._require_draft("add a new file")
+        logical = validate_logical_path(name)
+        if mode.startswith("x") and logical in self._entries:
+            raise DuplicateEntryError(
+                f"Artifact {self._name!r} already has a file at {logical!r}. Use mode='w' to "
+                "replace it, or pick another name.",
+                path=logical,
+            )
+        client = self._staging_client()
+
+        def add(tmp: Path) -> None:
+            self._require_draft("add a new file")
+            # Straight into the blob store, not through the stat cache: temp inodes get reused.
+            digest, size = client.blobs.put_file(tmp)
+            self._pending.pop(logical, None)
+            self._put(logical, ManifestEntry(logical, digest, size), overwrite=mode[0] == "w")
+
+        tmp_dir = getattr(client.blobs, "tmp", None)
+        return NewFile(mode, encoding, tmp_dir if isinstance(tmp_dir, Path) else None, add)
+
+    def remove(self, item: str | ArtifactManifestEntry | ManifestEntry) -> None:
+        """Remove a file, or every file under a folder path, from a draft.
+
+        Examples
+        --------
+        >>> artifact.remove("images/")       # doctest: +SKIP
+        >>> artifact.remove("labels.csv")    # doctest: +SKIP
+        """
+        self._require_draft("remove a file")
+        path = item.path if isinstance(item, (ArtifactManifestEntry, ManifestEntry)) else item
+        if not isinstance(path, str):
+            raise TypeError(f"remove() takes a path or an entry, got {type(path).__name__}.")
+        folder = path.strip("/")
+        if folder:
+            validate_logical_path(folder)
+        doomed = [
+            p for p in self._entries if p == folder or not folder or p.startswith(folder + "/")
+        ]
+        if not doomed:
+            import difflib
+
+            close = difflib.get_close_matches(path, list(self._entries), n=3)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise ArtifactNotFoundError(
+                f"{self._name!r} has no file or folder {path!r} to remove.{hint}", name=path
+            )
+        for p in doomed:
+            del self._entries[p]
+            self._pending.pop(p, None)
+        self._manifest = None
+
+    def add_reference(
+        self,
+        uri: str,
+        name: str | None = None,
+        checksum: bool = True,
+        max_objects: int | None = None,
+    ) -> list[ManifestEntry]:
+        """Record files by URI instead of copying them: ``file://``, ``http(s)://``, ``s3://``, ``gs://``.
+
+        A folder, bucket or prefix becomes one entry per file/object (under folder ``name``
+        if given). With ``checksum=True`` the size and a checksum are recorded (BLAKE3 for
+        local files, ETag and version id for objects, ETag or BLAKE3 for URLs); downloading
+        checks the target still matches and raises ``ReferenceChangedError`` (naming the URI)
+        if it does not. ``checksum=False`` records only the URI, reading nothing.
+        ``max_objects`` (default 10,000,000) caps the expansion: past it,
+        ``TooManyObjectsError`` is raised and nothing is added.
+
+        Examples
+        --------
+        >>> artifact.add_reference("s3://my-bucket/images", name="images")  # doctest: +SKIP
+        >>> artifact.add_reference("https://example.org/data.csv")          # doctest: +SKIP
+        """
+        from ._references import reference_entries
+
+        self._require_draft("add a reference")
+        entries = reference_entries(self._staging_client(), uri, name, checksum, max_objects)
+        for entry in entries:  # all or nothing: check every path before adding any
+            current = self._entries.get(entry.path)
+            if current is not None and current != entry:
+                self._put(entry.path, entry, overwrite=False)  # raises DuplicateEntryError
+        for entry in entries:
+            self._pending.pop(entry.path, None)
+            self._put(entry.path, entry, overwrite=True)
+        return entries
+
+    def add(self, obj: Any, name: str, overwrite: bool = False) -> ManifestEntry:
+        """Add a table (pyarrow Table, pandas or polars DataFrame, any Arrow stream) as Parquet.
+
+        It is stored at ``name + ".parquet"`` (unless ``name`` already ends so); read it
+        back with ``artifact.get(name)``. ``artifact[name] = df`` does the same.
+
+        Examples
+        --------
+        >>> artifact.add(df, "train")            # doctest: +SKIP
+        >>> artifact.get("train").num_rows       # doctest: +SKIP
+        """
+        from ._tables import table_entry
+
+        self._require_draft("add a table")
+        entry = table_entry(self._staging_client(), obj, name)
+        self._pending.pop(entry.path, None)
+        return self._put(entry.path, entry, overwrite)
+
+    def get(self, name: str) -> Any:
+        """Read the table at ``name`` (or ``name.parquet``) as a ``pyarrow.Table``.
+
+        Only that entry's bytes are read (memory-mapped from the local store), never the
+        rest of the artifact. Parquet, Arrow IPC/Feather and CSV entries are readable.
+
+        Examples
+        --------
+        >>> table = run.use_artifact("splits:latest").get("train")  # doctest: +SKIP
+        >>> df = table.to_pandas()                                     # doctest: +SKIP
+        """
+        from ._tables import read_table, table_candidates
+
+        manifest = self.manifest
+        for candidate in table_candidates(name):
+            if candidate in manifest:
+                entry = manifest[candidate]
+                client = self._client if self._client is not None else self._staging_client()
+                source = self._pending.get(candidate) if self._record is None else None
+                if source is not None and client.blobs.exists(entry.digest):
+                    source = None
+                return read_table(client, entry, source)
+        tables = [e.path for e in manifest if e.path.endswith((".parquet", ".arrow", ".feather"))]
+        hint = f" Its tables: {', '.join(tables[:10])}." if tables else " It has no tables."
+        raise ArtifactNotFoundError(f"{self.name} has no table {name!r}.{hint}", name=name)
+
+    def __setitem__(self, name: str, obj: Any) -> None:
+        """``artifact[name] = df`` is ``artifact.add(df, name)``."""
+        self.add(obj, name)
+
+    def __getitem__(self, name: str) -> Any:
+        """``artifact[name]`` is ``artifact.get(name)``."""
+        return self.get(name)
 
     # -- logging -------------------------------------------------------------------------
 
@@ -273,6 +458,7 @@ class Artifact:
             aliases=wanted_aliases,
             tags=wanted_tags,
             provenance=run._provenance_for_log(),
+            expires_at=_now() + self._ttl if self._ttl is not None else None,
         )
         self._bind(record)
         return self
@@ -293,7 +479,7 @@ class Artifact:
             with init(project=project, job_type="auto", store=self._store_arg()) as auto:
                 auto.log_artifact(self)
             return
-        client, record = self._require_logged("save")
+        client, record = self._require_live("save edits")
         aliases = unique([a for a in self._aliases if a != LATEST])
         for alias in aliases:
             validate_alias(alias)
@@ -301,6 +487,12 @@ class Artifact:
         from ._run import active_run
 
         run = active_run()
+        old_ttl = record.expires_at - record.created_at if record.expires_at else None
+        ttl_edit: dict[str, Any] = {}
+        if self._ttl != old_ttl:
+            ttl_edit["expires_at"] = (
+                record.created_at + self._ttl if self._ttl is not None else None
+            )
         self._bind(
             client.catalog.update_version(
                 record.id,
@@ -309,8 +501,90 @@ class Artifact:
                 aliases=aliases,
                 tags=tags,
                 by=run.id if run is not None else None,
+                **ttl_edit,
             )
         )
+
+    def _require_live(self, action: str) -> tuple[Client, VersionRecord]:
+        client, record = self._require_logged(action)
+        if self.state == "DELETED":
+            why = "expired (its ttl ran out)" if record.state != "deleted" else "been deleted"
+            raise ArtifactStateError(
+                f"Cannot {action}: {self.qualified_name} has {why}. Log the files again "
+                "to make a new version."
+            )
+        return client, record
+
+    def delete(self, delete_aliases: bool = False) -> None:
+        """Delete this version: queries and ``latest`` skip it; GC reclaims its blobs.
+
+        Refuses (ArtifactStateError) while custom aliases point at it, unless
+        ``delete_aliases=True``, which removes them too. Version numbers are never reused.
+        Deleting is recorded in :meth:`history`. Blobs shared with live versions stay;
+        the others are removed by :func:`ipyartifacts.gc` (immediately with ``grace=0``).
+
+        Examples
+        --------
+        >>> api.artifact("mnist:v1").delete()                         # doctest: +SKIP
+        >>> api.artifact("mnist:best").delete(delete_aliases=True)    # doctest: +SKIP
+        >>> ipyartifacts.gc(grace=0).bytes_freed                      # doctest: +SKIP
+        """
+        client, record = self._require_logged("delete it")
+        from ._run import active_run
+
+        run = active_run()
+        self._bind(
+            client.catalog.delete_version(
+                record.id, delete_aliases=delete_aliases, by=run.id if run is not None else None
+            )
+        )
+
+    @property
+    def ttl(self) -> timedelta | None:
+        """Time to live, counted from creation; None (default) keeps the version forever.
+
+        Set it on a draft before logging, or on a logged version then ``save()``. An
+        expired version behaves as deleted (queries skip it, ``latest`` moves) and GC
+        reclaims its blobs.
+
+        Examples
+        --------
+        >>> artifact.ttl = timedelta(days=30)   # doctest: +SKIP
+        >>> artifact.save()                      # doctest: +SKIP
+        """
+        return self._ttl
+
+    @ttl.setter
+    def ttl(self, value: timedelta | None) -> None:
+        if value is not None and not isinstance(value, timedelta):
+            raise TypeError(
+                f"ttl must be a datetime.timedelta or None, got {type(value).__name__}; "
+                "write artifact.ttl = timedelta(days=30)."
+            )
+        if value is not None and value <= timedelta(0):
+            raise ValueError(f"ttl must be positive, got {value}; use None for no expiry.")
+        self._ttl = value
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When this version expires (``created_at + ttl``), or None."""
+        if self._record is None or self._ttl is None:
+            return None
+        return self._record.created_at + self._ttl
+
+    def history(self) -> list[VersionEdit]:
+        """Every edit saved to this version, oldest first: what changed, by whom, when.
+
+        Content never changes, so these are edits of description, metadata, aliases,
+        tags, ttl (``expires_at``) and deletion (``state``).
+
+        Examples
+        --------
+        >>> for edit in api.artifact("mnist:v3").history():     # doctest: +SKIP
+        ...     print(edit.at, edit.actor, edit.field, edit.old, "->", edit.new)
+        """
+        client, record = self._require_logged("read its history")
+        return client.catalog.edits_of(record.id)
 
     def _store_arg(self) -> str | None:
         return str(self._client.root) if self._client is not None else None
@@ -331,6 +605,7 @@ class Artifact:
         draft._client = client
         draft._project = record.project
         draft._entries = dict(client.manifest(record).entries)
+        draft._ttl = self._ttl
         return draft
 
     # -- reading -------------------------------------------------------------------------
@@ -405,10 +680,25 @@ class Artifact:
             )
         return self.get_entry(entries[0].path).download(root)
 
-    def files(self) -> Iterator[ArtifactManifestEntry]:
-        """Iterate over the entries, in path order."""
-        for entry in self.manifest:
-            yield ArtifactManifestEntry(self, entry)
+    def files(self, names: list[str] | None = None, per_page: int = 50) -> ArtifactFiles:
+        """The entries in path order, as a sequence served ``per_page`` at a time.
+
+        ``names`` keeps only those logical paths. Iterate it, index it, or walk
+        ``pages()``; for very large versions nothing is built until asked for.
+
+        Examples
+        --------
+        >>> files = artifact.files(per_page=1000)         # doctest: +SKIP
+        >>> first = files.page(0); len(files)             # doctest: +SKIP
+        """
+        from ._query import ArtifactFiles
+
+        manifest = self.manifest
+        if names is None:
+            entries = list(manifest)
+        else:
+            entries = [manifest[n] for n in sorted(set(names)) if n in manifest]
+        return ArtifactFiles(self, entries, per_page)
 
     # -- lineage -------------------------------------------------------------------------
 
@@ -496,7 +786,15 @@ class Artifact:
 
     @property
     def state(self) -> str:
-        return "PENDING" if self._record is None else "COMMITTED"
+        """``"PENDING"`` (draft), ``"COMMITTED"``, or ``"DELETED"`` (deleted or expired)."""
+        record = self._record
+        if record is None:
+            return "PENDING"
+        if record.state == "deleted" or (
+            record.expires_at is not None and record.expires_at <= _now()
+        ):
+            return "DELETED"
+        return "COMMITTED"
 
     @property
     def description(self) -> str | None:
@@ -546,6 +844,10 @@ class Artifact:
 
     def __hash__(self) -> int:
         return hash(self._record.id) if self._record is not None else id(self)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _check_policy(policy: str) -> None:

@@ -9,9 +9,11 @@ One tree, one base class; catch :class:`ArtifactError` to catch them all::
     ├── InvalidMetadataError       (also ValueError)  metadata is not JSON (NaN, sets, objects, ...)
     ├── ArtifactTypeMismatchError  (also ValueError)  an artifact is used or logged with another type
     ├── DuplicateEntryError        (also ValueError)  a logical path is added twice
+    ├── TooManyObjectsError        (also ValueError)  a reference expands past ``max_objects``
     ├── ArtifactStateError         (also RuntimeError) the operation does not fit the artifact's state
     ├── IntegrityError                                 stored bytes do not match their digest
-    │   └── SourceChangedError                         a file changed after it was added
+    │   ├── SourceChangedError                         a file changed after it was added
+    │   └── ReferenceChangedError                      a referenced URI no longer matches its record
     ├── VerificationError                              a directory does not match a version
     └── StoreError                 (also OSError)     the catalog or blob store failed
 
@@ -33,8 +35,10 @@ __all__ = [
     "InvalidMetadataError",
     "InvalidNameError",
     "InvalidPathError",
+    "ReferenceChangedError",
     "SourceChangedError",
     "StoreError",
+    "TooManyObjectsError",
     "VerificationError",
 ]
 
@@ -117,6 +121,40 @@ class IntegrityError(ArtifactError):
 
 class SourceChangedError(IntegrityError):
     """A local file changed between being added to an artifact and being stored."""
+
+
+class ReferenceChangedError(IntegrityError):
+    """A reference entry's target (``uri``) no longer matches what was recorded when it was added.
+
+    ``expected`` and ``found`` describe the recorded and the current state (an ETag,
+    a size or a digest, named in the message).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        uri: str,
+        path: str | None = None,
+        expected: str | None = None,
+        found: str | None = None,
+    ) -> None:
+        super().__init__(message, path=path)
+        self.uri = uri
+        self.expected = expected
+        self.found = found
+
+
+class TooManyObjectsError(ArtifactError, ValueError):
+    """A reference (a folder, bucket or prefix) holds more objects than ``max_objects``.
+
+    Nothing is added: an artifact never silently holds part of what a reference names.
+    """
+
+    def __init__(self, message: str, *, uri: str, limit: int) -> None:
+        super().__init__(message)
+        self.uri = uri
+        self.limit = limit
 
 
 class VerificationError(ArtifactError):

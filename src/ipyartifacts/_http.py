@@ -1,0 +1,101 @@
+"""Reading ``http(s)://`` URLs for reference entries (standard library only).
+
+The standard library is used rather than obstore's HTTP store because reference URLs
+often carry a query string (pre-signed S3/GCS links, API tokens) which an object-store
+path cannot express. Errors are translated here: 404/410 become
+:class:`~ipyartifacts.errors.ArtifactNotFoundError`, anything else a
+:class:`~ipyartifacts.errors.StoreError`, both naming the URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from typing import Any
+
+from .errors import ArtifactNotFoundError, StoreError
+
+__all__ = ["HttpObject", "head", "open_get"]
+
+TIMEOUT = 60.0
+_CHUNK = 1 << 20
+_USER_AGENT = "ipyartifacts"
+
+
+@dataclass(frozen=True)
+class HttpObject:
+    """What a server says about a URL: its ETag and length (either may be unknown)."""
+
+    url: str
+    etag: str | None
+    size: int | None
+
+
+def _request(url: str, method: str) -> urllib.request.Request:
+    return urllib.request.Request(
+        url,
+        method=method,
+        headers={"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"},
+    )
+
+
+def _facts(url: str, headers: Message) -> HttpObject:
+    length = headers.get("Content-Length")
+    size = int(length) if length is not None and length.strip().isdigit() else None
+    etag = headers.get("ETag")
+    return HttpObject(url=url, etag=etag.strip() if etag else None, size=size)
+
+
+def _open(url: str, method: str) -> Any:
+    try:
+        return urllib.request.urlopen(_request(url, method), timeout=TIMEOUT)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code in (404, 410):
+            raise ArtifactNotFoundError(
+                f"{url} does not exist (the server answered {exc.code} {exc.reason}).",
+                name=url,
+            ) from exc
+        raise StoreError(
+            f"Reading {url} failed: the server answered {exc.code} {exc.reason}.", store=url
+        ) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise StoreError(f"Cannot reach {url}: {reason}.", store=url) from exc
+
+
+def head(url: str) -> HttpObject:
+    """ETag and length of ``url`` from a HEAD request (a GET's headers if HEAD is refused)."""
+    try:
+        response = _open(url, "HEAD")
+    except StoreError as exc:
+        cause = exc.__cause__
+        if not (isinstance(cause, urllib.error.HTTPError) and cause.code in (405, 501)):
+            raise
+        response = _open(url, "GET")
+    with contextlib.closing(response):
+        return _facts(url, response.headers)
+
+
+def open_get(url: str) -> tuple[HttpObject, Iterator[bytes]]:
+    """Start a GET: the response's facts, then its body in chunks (closed when exhausted)."""
+    response = _open(url, "GET")
+    facts = _facts(url, response.headers)
+
+    def chunks() -> Iterator[bytes]:
+        with contextlib.closing(response):
+            while True:
+                try:
+                    chunk = response.read(_CHUNK)
+                except (OSError, http.client.HTTPException) as exc:
+                    raise StoreError(f"Reading {url} failed midway: {exc}.", store=url) from exc
+                if not chunk:
+                    return
+                yield chunk
+
+    return facts, chunks()
