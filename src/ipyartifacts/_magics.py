@@ -1,0 +1,207 @@
+"""``%artifact`` and ``%%artifact``: the CLI's grammar, inside a notebook.
+
+``%load_ext ipyartifacts`` registers them. ``%artifact CMD ...`` parses its line with
+the same click group as the ``ipyartifacts`` console script, so every command,
+option and help text is shared. Differences, all about living in a kernel:
+
+* ``log`` and ``use`` record on the kernel session's run (job type ``"notebook"``),
+  started on first need, with the cell's execution count, code hash and the
+  notebook path as provenance;
+* ``log`` arguments that name a variable holding a DataFrame or Arrow table log it
+  as a table; ``use``/``get`` return the downloaded path, and ``--as VAR`` binds it
+  (``--table NAME --as VAR`` binds a table entry as a ``pyarrow.Table``);
+* listings return result objects that display as HTML tables (and text in a
+  terminal); ``--json`` returns plain Python data instead;
+* any error is one ``UsageError`` line, never a traceback;
+* ``%%artifact log --name N --type T PATH...`` runs its cell, then logs the PATHs.
+
+Examples
+--------
+>>> %load_ext ipyartifacts                                       # doctest: +SKIP
+>>> %artifact log data/ --name mnist --type dataset --alias best  # doctest: +SKIP
+>>> path = %artifact use mnist:best                              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import ast
+import shlex
+from typing import Any
+
+import click
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from . import _notebook
+from ._commands import cli
+from ._ops import Frontend
+from ._results import PathView, Result
+
+__all__ = ["ArtifactMagics", "load_ipython_extension", "unload_ipython_extension"]
+
+PROG = "%artifact"
+_CELL_COMMANDS = ("log", "put")
+# Commands whose first argument is an artifact name, for tab completion.
+_NAME_COMMANDS = {
+    "use", "get", "show", "files", "versions", "diff", "lineage", "alias", "tag", "rm", "verify",
+}  # fmt: skip
+
+
+@magics_class
+class ArtifactMagics(Magics):
+    """The ``%artifact`` line magic and ``%%artifact`` cell magic."""
+
+    @line_cell_magic
+    def artifact(self, line: str, cell: str | None = None) -> Any:
+        """Version, find and reuse artifacts; `%artifact --help` lists the commands."""
+        args = _split(line)
+        if cell is None:
+            return self._invoke(args)
+        if not args or args[0] not in _CELL_COMMANDS:
+            raise UsageError(
+                "%%artifact runs its cell, then logs what it wrote: "
+                "%%artifact log --name NAME --type TYPE PATH..."
+            )
+        if any(a in ("-h", "--help") for a in args):
+            return self._invoke(args)
+        _check_arguments(args)
+        self._run_cell(cell)
+        with _notebook.extra_provenance({"cell": {"source": cell}}):
+            return self._invoke(args)
+
+    def _frontend(self) -> Frontend:
+        return Frontend(
+            name="magic",
+            start_run=_notebook.session_run,
+            namespace=self.shell.user_ns if self.shell is not None else None,
+        )
+
+    def _invoke(self, args: list[str]) -> Any:
+        fe = self._frontend()
+        try:
+            code = cli.main(args=args, prog_name=PROG, obj=fe, standalone_mode=False)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+            return None
+        except click.UsageError as exc:
+            raise UsageError(_usage_line(exc)) from None
+        except click.ClickException as exc:
+            raise UsageError(exc.format_message()) from None
+        except click.exceptions.Abort:
+            raise UsageError("Aborted.") from None
+        if fe.result is None:
+            del code  # --help or --version: click printed it
+            return None
+        result = fe.result
+        if fe.as_json:
+            return result.to_data() if isinstance(result, Result) else result
+        if isinstance(result, PathView):
+            return result.path
+        return result
+
+    def _run_cell(self, cell: str) -> None:
+        """Run the cell body in the user namespace; show its last expression like a cell."""
+        shell = self.shell
+        assert shell is not None
+        code = shell.transform_cell(cell)  # type: ignore[no-untyped-call]
+        tree = ast.parse(code)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        namespace = shell.user_ns
+        exec(compile(tree, "<%%artifact cell>", "exec"), namespace)
+        if last is not None:
+            expression = ast.Expression(last.value)
+            value = eval(compile(expression, "<%%artifact cell>", "eval"), namespace)
+            if value is not None:
+                from IPython.display import display
+
+                display(value)  # type: ignore[no-untyped-call]
+
+
+def _split(line: str) -> list[str]:
+    try:
+        return shlex.split(line, posix=True)
+    except ValueError as exc:
+        raise UsageError(
+            f"Cannot read the arguments ({exc}): check the quotes in: {line}"
+        ) from None
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    message = exc.format_message()
+    command = exc.ctx.command_path if exc.ctx is not None else PROG
+    return f"{message} See `{command} --help`."
+
+
+def _check_arguments(args: list[str]) -> None:
+    """Parse (but do not run) a command line, so a typo fails before the cell runs."""
+    try:
+        with cli.make_context(PROG, list(args), obj=None) as ctx:
+            name, command, rest = cli.resolve_command(ctx, ctx.protected_args + ctx.args)
+            assert command is not None
+            command.make_context(name or "", rest, parent=ctx).close()
+    except click.UsageError as exc:
+        raise UsageError(_usage_line(exc)) from None
+
+
+# -- tab completion ---------------------------------------------------------------------------
+
+
+def _artifact_candidates() -> list[str]:
+    """``name``, ``name:vN`` and ``name:alias`` for the artifacts of the current project."""
+    import ipyartifacts
+
+    api = ipyartifacts.Api()
+    project = api._default_project()
+    listing = getattr(api, "artifact_collections", None)
+    if listing is not None:
+        names = sorted({str(getattr(c, "name", c)) for c in listing(project, None)})
+    else:  # builds without collection listing: what the project's runs logged
+        names = sorted({a.collection_name for r in api.runs(project) for a in r.logged_artifacts()})
+    out: list[str] = []
+    for name in names:
+        out.append(name)
+        for version in api.artifacts(None, f"{project}/{name}"):
+            out.append(f"{name}:{version.version}")
+            out.extend(f"{name}:{alias}" for alias in version.aliases)
+    return list(dict.fromkeys(out))
+
+
+def complete(_shell: Any, event: Any) -> list[str]:
+    """IPython ``complete_command`` hook for ``%artifact``."""
+    before = str(getattr(event, "text_until_cursor", event.line))
+    words = before.split()
+    typing_word = not before.endswith((" ", "\t"))
+    position = len(words) - (1 if typing_word else 0)  # index of the word being typed
+    if position <= 1:
+        ctx = click.Context(cli)
+        return [*cli.list_commands(ctx), "--help"]
+    command = words[1]
+    current = words[-1] if typing_word else ""
+    if command not in _NAME_COMMANDS or current.startswith("-"):
+        return []
+    if position > 2 and not (command == "diff" and position == 3):
+        return []
+    try:
+        candidates = _artifact_candidates()
+    except Exception:  # completion must never raise into the editor
+        return []
+    if ":" in current:
+        # IPython splits tokens at ':': complete the alias part only.
+        stem = current.split(":", 1)[0]
+        return [c.split(":", 1)[1] for c in candidates if c.startswith(f"{stem}:")]
+    return candidates
+
+
+# -- extension entry points -----------------------------------------------------------------
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext ipyartifacts``: register the magics, cell tracking and completion."""
+    ipython.register_magics(ArtifactMagics)
+    _notebook.install(ipython)
+    ipython.set_hook("complete_command", complete, str_key=PROG)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext ipyartifacts``: stop tracking cells (the magics stay registered)."""
+    _notebook.uninstall(ipython)

@@ -1,0 +1,666 @@
+"""The command layer under the shared grammar: one function per command, returning results.
+
+The CLI (:mod:`ipyartifacts.cli`) and the magics (:mod:`ipyartifacts._magics`) parse
+the same click grammar (:mod:`ipyartifacts._commands`), whose callbacks call these
+functions with a :class:`Frontend` describing what differs between the two: how a run
+is started, whether there is a user namespace (variables holding tables, ``--as``),
+whether progress bars may be shown. Everything goes through the public API
+(``init``/``Run``/``Artifact``/``Api``), so both front ends always agree with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._results import (
+    CollectionInfo,
+    CollectionsView,
+    DiffEntry,
+    DiffView,
+    FilesView,
+    LineageEdge,
+    LineageNode,
+    LineageView,
+    MessageView,
+    PathView,
+    RunsView,
+    VersionsView,
+    VersionView,
+    format_size,
+)
+from .errors import ArtifactError, ArtifactNotFoundError, VerificationError
+
+if TYPE_CHECKING:
+    from ._api import Api
+    from ._artifact import Artifact
+    from ._run import Run
+
+__all__ = ["Frontend", "is_table_like", "qualify"]
+
+# Transfers smaller than this finish in a blink: no progress bar for them.
+PROGRESS_MIN_BYTES = 16 * 1024 * 1024
+PROGRESS_MIN_FILES = 200
+_DOWNLOAD_THREADS = 4
+
+
+class FrontendError(ArtifactError):
+    """A command cannot run in this front end (``--as`` outside a notebook ...)."""
+
+
+@dataclass
+class Frontend:
+    """What differs between the CLI and the magics; commands receive it in ``ctx.obj``.
+
+    Attributes
+    ----------
+    name : str
+        ``"cli"`` or ``"magic"``.
+    start_run : callable
+        ``(project, store) -> Run``: the run that ``log`` and ``use`` record on.
+    namespace : mapping, optional
+        The notebook's variables: arguments naming a table variable log it as a table,
+        and ``--as VAR`` binds results here. ``None`` in the CLI.
+    progress : bool
+        Whether progress bars may be drawn (the CLI, on a terminal).
+    emit : callable, optional
+        ``(frontend, result) -> None``: show a command's result (the CLI prints it).
+    finish_runs : bool
+        Finish the runs a command started when it ends (the CLI: one run per command;
+        the magics keep the kernel session's run).
+    """
+
+    name: str
+    start_run: Callable[[str | None, str | None], Run]
+    namespace: MutableMapping[str, Any] | None = None
+    progress: bool = False
+    emit: Callable[[Frontend, Any], None] | None = None
+    finish_runs: bool = False
+    store: str | None = None
+    as_json: bool = False
+    result: Any = None
+    failed: bool = False
+    runs: list[Run] = field(default_factory=list)
+
+    # -- helpers shared by the commands ----------------------------------------------
+
+    def api(self, project: str | None = None) -> Api:
+        from ._api import Api
+
+        return Api(store=self.store, overrides={"project": project} if project else None)
+
+    def run(self, project: str | None) -> Run:
+        for run in self.runs:
+            if run.state == "running" and project in (None, run.project):
+                return run
+        run = self.start_run(project, self.store)
+        if run not in self.runs:
+            self.runs.append(run)
+        return run
+
+    def close(self) -> None:
+        """End of a command: finish the runs it started (when ``finish_runs``)."""
+        if self.finish_runs:
+            for run in self.runs:
+                run.finish(exit_code=1 if self.failed else 0)
+
+    def bind(self, variable: str, value: Any) -> None:
+        if self.namespace is None:
+            raise FrontendError(
+                f"--as {variable} binds a notebook variable; it only works in the %artifact "
+                "magic. In a terminal, use the printed path."
+            )
+        if not variable.isidentifier():
+            raise FrontendError(f"--as needs a Python variable name, got {variable!r}.")
+        self.namespace[variable] = value
+
+    def table_variable(self, argument: str) -> Any:
+        """The table held by notebook variable ``argument``, or None when it names a path."""
+        if self.namespace is None or not argument.isidentifier():
+            return None
+        value = self.namespace.get(argument)
+        return value if value is not None and is_table_like(value) else None
+
+
+def is_table_like(value: Any) -> bool:
+    """True for pandas/polars DataFrames and pyarrow Tables/RecordBatches (no imports)."""
+    cls = type(value)
+    module = cls.__module__.split(".", 1)[0]
+    return (module, cls.__name__) in {
+        ("pandas", "DataFrame"),
+        ("polars", "DataFrame"),
+        ("pyarrow", "Table"),
+        ("pyarrow", "RecordBatch"),
+    }
+
+
+def qualify(spec: str, project: str | None) -> str:
+    """``qualify("mnist:v1", "vision")`` -> ``"vision/mnist:v1"``; specs with a project stay."""
+    if project is None or "/" in spec.partition(":")[0]:
+        return spec
+    return f"{project}/{spec}"
+
+
+def parse_meta(pairs: Sequence[str]) -> dict[str, Any]:
+    """``["epochs=10", "note=first try"]`` -> ``{"epochs": 10, "note": "first try"}``.
+
+    A value that parses as JSON (numbers, true/false/null, lists, objects, quoted
+    strings) is stored as that JSON value; anything else is stored as a string.
+    """
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--meta expects key=value, got {pair!r}.")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        out[key.strip()] = value
+    return out
+
+
+# -- logging --------------------------------------------------------------------------------
+
+
+def log(
+    fe: Frontend,
+    paths: Sequence[str],
+    name: str,
+    type: str,
+    aliases: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    description: str | None = None,
+    meta: dict[str, Any] | None = None,
+    project: str | None = None,
+) -> VersionView:
+    """Log local files, folders (and, in a notebook, table variables) as a new version."""
+    from ._artifact import Artifact
+
+    if not paths:
+        raise FrontendError("log needs at least one PATH (a file or a folder).")
+    artifact = Artifact(name, type, description=description, metadata=meta or {})
+    tables = {p: fe.table_variable(p) for p in paths}
+    for argument in paths:
+        if tables[argument] is None and not os.path.exists(argument):
+            raise FileNotFoundError(f"Cannot log {argument!r}: no such file or folder.")
+    run = fe.run(project)
+    try:
+        before = fe.api(run.project).artifact(f"{run.project}/{name}:latest").digest
+    except ArtifactNotFoundError:
+        before = None
+    with _log_progress(fe, paths, tables):
+        only_dir = len(paths) == 1 and tables[paths[0]] is None and os.path.isdir(paths[0])
+        for argument in paths:
+            table = tables[argument]
+            if table is not None:
+                _add_table(artifact, table, argument)
+            elif only_dir:
+                artifact.add_dir(argument)
+            elif os.path.isdir(argument):
+                artifact.add_dir(argument, name=Path(argument).resolve().name)
+            else:
+                artifact.add_file(argument)
+    logged = run.log_artifact(artifact, aliases=list(aliases), tags=list(tags))
+    note = None
+    if before is not None and logged.digest == before:
+        note = f"Content identical to the latest version: no new version, {logged.name} kept."
+    return VersionView.of(logged, note=note)
+
+
+def _add_table(artifact: Artifact, table: Any, name: str) -> None:
+    add = getattr(artifact, "add", None)
+    if add is None:
+        raise FrontendError(
+            f"{name!r} holds a table, but this build of ipyartifacts cannot log tables "
+            "(Artifact.add is missing). Save it to a file and log the file."
+        )
+    add(table, name)
+
+
+@contextmanager
+def _log_progress(fe: Frontend, paths: Sequence[str], tables: dict[str, Any]) -> Iterator[None]:
+    if not fe.progress:
+        yield
+        return
+    count, size = 0, 0
+    for argument in paths:
+        if tables[argument] is not None:
+            continue
+        if os.path.isdir(argument):
+            for folder, _dirs, files in os.walk(argument):
+                for file in files:
+                    count += 1
+                    try:
+                        size += os.stat(os.path.join(folder, file)).st_size
+                    except OSError:
+                        continue
+        else:
+            count += 1
+            size += os.stat(argument).st_size
+    if size < PROGRESS_MIN_BYTES and count < PROGRESS_MIN_FILES:
+        yield
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status(f"Hashing and storing {count:,} files ({format_size(size)})..."):
+        yield
+
+
+# -- using and downloading -------------------------------------------------------------------
+
+
+def use(
+    fe: Frontend,
+    spec: str,
+    root: str | None = None,
+    type: str | None = None,
+    table: str | None = None,
+    as_var: str | None = None,
+    project: str | None = None,
+    record: bool = True,
+) -> PathView | Any:
+    """Resolve a version, record it as the run's input (``record``), and download it.
+
+    Returns a :class:`PathView`, or with ``table`` the table entry as a ``pyarrow.Table``.
+    """
+    run: Run | None = None
+    if record:
+        run = fe.run(project)
+        artifact = run.use_artifact(qualify(spec, project), type=type)
+    else:
+        artifact = fe.api(project).artifact(qualify(spec, project), type=type)
+    if table is not None:
+        value = read_table(artifact, table)
+        if as_var:
+            fe.bind(as_var, value)
+        return value
+    path = _download(fe, artifact, root)
+    if as_var:
+        fe.bind(as_var, path)
+    return PathView(path, artifact.qualified_name, recorded=record, run_id=run.id if run else None)
+
+
+def read_table(artifact: Artifact, name: str) -> Any:
+    """Table entry ``name`` of ``artifact`` as a ``pyarrow.Table``."""
+    get = getattr(artifact, "get", None)
+    if get is None:
+        raise FrontendError(
+            "This build of ipyartifacts cannot read table entries (Artifact.get is missing)."
+        )
+    value = get(name)
+    if value is None:
+        raise ArtifactNotFoundError(f"{artifact.name} has no table {name!r}.", name=name)
+    import pyarrow as pa
+
+    if isinstance(value, pa.Table):
+        return value
+    if isinstance(value, pa.RecordBatch):
+        return pa.Table.from_batches([value])
+    to_arrow = getattr(value, "to_arrow", None)
+    if callable(to_arrow):
+        return to_arrow()
+    if is_table_like(value):  # pandas
+        return pa.Table.from_pandas(value, preserve_index=False)
+    raise FrontendError(f"{artifact.name}/{name} is a {type(value).__name__}, not a table.")
+
+
+def _download(fe: Frontend, artifact: Artifact, root: str | None) -> str:
+    entries = list(artifact.files())
+    total = sum(e.size for e in entries)
+    if not fe.progress or (total < PROGRESS_MIN_BYTES and len(entries) < PROGRESS_MIN_FILES):
+        return artifact.download(root)
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    # The same folder artifact.download(root) would fill (./artifacts/<name>-vN by default).
+    base = Path(root) if root is not None else artifact._default_root()
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(artifact.name, total=total)
+
+        def one(entry: Any) -> None:
+            entry.download(base)
+            bar.advance(task, entry.size)
+
+        with ThreadPoolExecutor(_DOWNLOAD_THREADS) as pool:
+            list(pool.map(one, entries))
+    return str(base)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def show(fe: Frontend, spec: str, project: str | None = None) -> VersionView:
+    return VersionView.of(fe.api(project).artifact(qualify(spec, project)))
+
+
+def versions(
+    fe: Frontend, name: str, type: str | None = None, project: str | None = None
+) -> VersionsView:
+    api = fe.api(project)
+    bare = name.partition(":")[0]
+    found = api.artifacts(type, qualify(bare, project))
+    if not found:
+        api.artifact(qualify(bare, project))  # raises the not-found error with a hint
+    first = found[0] if found else None
+    return VersionsView(
+        first.project if first else (project or ""),
+        first.collection_name if first else bare,
+        tuple(VersionView.of(a) for a in found),
+    )
+
+
+def collections(
+    fe: Frontend, type: str | None = None, project: str | None = None
+) -> CollectionsView:
+    api = fe.api(project)
+    listing = getattr(api, "artifact_collections", None)
+    if listing is None:
+        raise FrontendError(
+            "ls needs Api.artifact_collections, which this build of ipyartifacts lacks."
+        )
+    chosen = project or api._default_project()
+    rows = []
+    for coll in listing(chosen, type):
+        rows.append(_collection_info(api, chosen, coll))
+    rows.sort(key=lambda c: c.name)
+    return CollectionsView(chosen, tuple(rows), type)
+
+
+def _collection_info(api: Api, project: str, coll: Any) -> CollectionInfo:
+    name = str(getattr(coll, "name", coll))
+    latest: Artifact | None
+    try:
+        latest = api.artifact(f"{project}/{name}:latest")
+    except ArtifactNotFoundError:
+        latest = None
+    count = getattr(coll, "version_count", None)
+    if count is None:
+        count = len(api.artifacts(None, f"{project}/{name}"))
+    return CollectionInfo(
+        project=project,
+        name=name,
+        type=str(getattr(coll, "type", latest.type if latest else "")),
+        versions=int(count),
+        latest=latest.version if latest else None,
+        size=latest.size if latest else None,
+        updated_at=latest.created_at if latest else None,
+        description=getattr(coll, "description", None),
+    )
+
+
+def files(fe: Frontend, spec: str, project: str | None = None) -> FilesView:
+    artifact = fe.api(project).artifact(qualify(spec, project))
+    return FilesView(
+        artifact.qualified_name,
+        tuple((e.path, e.size, e.digest, e.ref) for e in artifact.files()),
+    )
+
+
+def diff(fe: Frontend, a: str, b: str, project: str | None = None) -> DiffView:
+    """Compare two versions; ``b`` may be just ``:vN`` / ``vN`` for another version of ``a``."""
+    if b.startswith(":"):
+        b = a.partition(":")[0] + b
+    elif b.startswith("v") and b[1:].isdigit():
+        b = f"{a.partition(':')[0]}:{b}"
+    api = fe.api(project)
+    left = api.artifact(qualify(a, project))
+    right = api.artifact(qualify(b, project))
+    old = {e.path: e for e in left.manifest}
+    new = {e.path: e for e in right.manifest}
+    changes: list[DiffEntry] = []
+    for path in sorted(old.keys() | new.keys()):
+        o, n = old.get(path), new.get(path)
+        if o is not None and n is not None and o.digest == n.digest:
+            continue
+        status = "added" if o is None else "removed" if n is None else "modified"
+        changes.append(
+            DiffEntry(
+                path,
+                status,
+                o.size if o else None,
+                n.size if n else None,
+                o.digest if o else None,
+                n.digest if n else None,
+            )
+        )
+    meta = tuple(
+        (k, left.metadata.get(k), right.metadata.get(k))
+        for k in sorted(left.metadata.keys() | right.metadata.keys())
+        if left.metadata.get(k) != right.metadata.get(k)
+    )
+    unchanged = len(old.keys() & new.keys()) - sum(c.status == "modified" for c in changes)
+    return DiffView(left.qualified_name, right.qualified_name, tuple(changes), unchanged, meta)
+
+
+def lineage(fe: Frontend, spec: str, depth: int = 2, project: str | None = None) -> LineageView:
+    """Runs and artifacts up to ``depth`` runs upstream and downstream of a version."""
+    subject = fe.api(project).artifact(qualify(spec, project))
+    nodes: dict[str, LineageNode] = {}
+    edges: dict[tuple[str, str], LineageEdge] = {}
+
+    def art_node(a: Artifact, step: int) -> str:
+        key = f"artifact:{a.id}"
+        nodes.setdefault(key, LineageNode(key, "artifact", a.qualified_name, a.type, step))
+        return key
+
+    def run_node(r: Run, step: int) -> str:
+        key = f"run:{r.id}"
+        detail = f"{r.job_type or 'run'}, {r.state}"
+        nodes.setdefault(
+            key, LineageNode(key, "run", f"{r.project}/{r.id} ({r.name})", detail, step)
+        )
+        return key
+
+    def edge(source: str, target: str, kind: str) -> None:
+        edges.setdefault((source, target), LineageEdge(source, target, kind))
+
+    art_node(subject, 0)
+    upstream, downstream = [subject], [subject]
+    for level in range(1, depth + 1):
+        next_up: list[Artifact] = []
+        for art in upstream:
+            maker = art.logged_by()
+            if maker is None:
+                continue
+            seen = f"run:{maker.id}" in nodes
+            run_key = run_node(maker, -(2 * level - 1))
+            edge(run_key, f"artifact:{art.id}", "output")
+            if seen:
+                continue
+            for used in maker.used_artifacts():
+                if f"artifact:{used.id}" not in nodes:
+                    next_up.append(used)
+                edge(art_node(used, -2 * level), run_key, "input")
+        next_down: list[Artifact] = []
+        for art in downstream:
+            for consumer in art.used_by():
+                seen = f"run:{consumer.id}" in nodes
+                run_key = run_node(consumer, 2 * level - 1)
+                edge(f"artifact:{art.id}", run_key, "input")
+                if seen:
+                    continue
+                for made in consumer.logged_artifacts():
+                    if f"artifact:{made.id}" not in nodes:
+                        next_down.append(made)
+                    edge(run_key, art_node(made, 2 * level), "output")
+        upstream, downstream = next_up, next_down
+    return LineageView(subject.qualified_name, tuple(nodes.values()), tuple(edges.values()))
+
+
+def runs(fe: Frontend, project: str | None = None) -> RunsView:
+    api = fe.api(project)
+    chosen = project or api._default_project()
+    return RunsView.of(chosen, api.runs(chosen))
+
+
+# -- editing ---------------------------------------------------------------------------------
+
+
+def alias(
+    fe: Frontend, spec: str, alias_name: str, remove: bool = False, project: str | None = None
+) -> VersionView:
+    artifact = fe.api(project).artifact(qualify(spec, project))
+    if remove:
+        if alias_name not in artifact.aliases:
+            raise ArtifactNotFoundError(
+                f"{artifact.qualified_name} has no alias {alias_name!r}; its aliases are "
+                f"{', '.join(artifact.aliases) or 'none'}.",
+                name=alias_name,
+            )
+        artifact.aliases.remove(alias_name)
+        artifact.save()
+        return VersionView.of(artifact, note=f"Removed alias {alias_name!r}.")
+    moved = ""
+    try:
+        holder = fe.api(project).artifact(
+            f"{artifact.project}/{artifact.collection_name}:{alias_name}"
+        )
+        if holder.id != artifact.id:
+            moved = f" (moved from {holder.version})"
+    except (ArtifactNotFoundError, ArtifactError):
+        pass
+    if alias_name not in artifact.aliases:
+        artifact.aliases.append(alias_name)
+    artifact.save()
+    return VersionView.of(artifact, note=f"Alias {alias_name!r} -> {artifact.version}{moved}.")
+
+
+def tag(
+    fe: Frontend, spec: str, tags: Sequence[str], remove: bool = False, project: str | None = None
+) -> VersionView:
+    artifact = fe.api(project).artifact(qualify(spec, project))
+    if remove:
+        missing = [t for t in tags if t not in artifact.tags]
+        if missing:
+            raise ArtifactNotFoundError(
+                f"{artifact.qualified_name} has no tag {missing[0]!r}; its tags are "
+                f"{', '.join(artifact.tags) or 'none'}.",
+                name=missing[0],
+            )
+        artifact.tags = [t for t in artifact.tags if t not in tags]
+    else:
+        artifact.tags = [*artifact.tags, *(t for t in tags if t not in artifact.tags)]
+    artifact.save()
+    verb = "Removed" if remove else "Tagged"
+    return VersionView.of(artifact, note=f"{verb} {', '.join(tags)}.")
+
+
+def delete(
+    fe: Frontend, spec: str, delete_aliases: bool = False, project: str | None = None
+) -> MessageView:
+    if ":" not in spec:
+        raise FrontendError(
+            f"rm needs an explicit version, like {spec}:v3 or {spec}:best; it never guesses."
+        )
+    artifact = fe.api(project).artifact(qualify(spec, project))
+    remover = getattr(artifact, "delete", None)
+    if remover is None:
+        raise FrontendError("This build of ipyartifacts cannot delete versions (Artifact.delete).")
+    name = artifact.qualified_name
+    remover(delete_aliases=delete_aliases)
+    return MessageView(
+        f"Deleted {name}. Its files are reclaimed by `gc` once no version uses them.",
+        {"deleted": name},
+    )
+
+
+def verify(fe: Frontend, spec: str, root: str, project: str | None = None) -> MessageView:
+    artifact = fe.api(project).artifact(qualify(spec, project))
+    try:
+        artifact.verify(root)
+    except VerificationError as exc:
+        details = tuple(
+            [("missing", p) for p in exc.missing]
+            + [("modified", p) for p in exc.modified]
+            + [("extra", p) for p in exc.extra]
+        )
+        return MessageView(
+            f"{root} does not match {artifact.qualified_name}: {len(exc.missing)} missing, "
+            f"{len(exc.modified)} modified, {len(exc.extra)} extra.",
+            {
+                "artifact": artifact.qualified_name,
+                "root": root,
+                "missing": exc.missing,
+                "modified": exc.modified,
+                "extra": exc.extra,
+            },
+            failed=True,
+            details=details,
+        )
+    return MessageView(
+        f"{root} matches {artifact.qualified_name} ({artifact.file_count} files).",
+        {
+            "artifact": artifact.qualified_name,
+            "root": root,
+            "missing": [],
+            "modified": [],
+            "extra": [],
+        },
+    )
+
+
+# -- housekeeping ----------------------------------------------------------------------------
+
+
+def gc(fe: Frontend, dry_run: bool = False, grace: float | None = None) -> MessageView:
+    """Reclaim unreferenced blobs (``Api.gc``); ``grace`` in seconds (default: one hour)."""
+    api = fe.api()
+    report = api.gc(dry_run=dry_run) if grace is None else api.gc(grace=grace, dry_run=dry_run)
+    return MessageView(str(report), _as_dict(report))
+
+
+def cache_size(fe: Frontend) -> MessageView:
+    cache = fe.api().cache
+    size, cap = cache.size(), cache.max_size
+    return MessageView(
+        f"Cache {cache.path}: {format_size(size)} of at most {format_size(cap)}.",
+        {"path": cache.path, "size": size, "max_size": cap, "files": len(cache)},
+    )
+
+
+def cache_cleanup(fe: Frontend, max_size: int | None) -> MessageView:
+    cache = fe.api().cache
+    report = cache.cleanup(max_size)
+    data = _as_dict(report)
+    return MessageView(
+        f"Cache cleaned: removed {data.get('files_removed', 0)} file(s), freed "
+        f"{format_size(data.get('bytes_freed', 0))}; now {format_size(data.get('size_after'))}.",
+        data,
+    )
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    import dataclasses
+
+    if isinstance(value, dict):
+        return dict(value)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return dict(to_dict())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, int):
+        return {"bytes": value}
+    return {"result": str(value)}

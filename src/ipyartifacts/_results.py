@@ -1,0 +1,703 @@
+"""What the ``%artifact`` magics and the ``ipyartifacts`` CLI return, and how it looks.
+
+Every command of the shared grammar (:mod:`ipyartifacts._commands`) returns one of
+these frozen result objects. A result knows three things:
+
+* ``to_data()``: plain JSON-able data (the CLI's ``--json``, the magic's ``--json``);
+* ``blocks()``: what to show, as a few layout blocks (key/value pairs, a grid, a line);
+* how to display itself in a notebook (``_repr_html_``) and in a terminal
+  (``_repr_pretty_``), both rendered from the same blocks.
+
+One builder per result kind (``VersionView.blocks``, ``DiffView.blocks`` ...) keeps the
+switch to widgets simple: a widget for a kind replaces that kind's HTML, nothing else.
+Every user-supplied string goes through :func:`html.escape` before it reaches HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from ._artifact import Artifact
+    from ._run import Run
+
+__all__ = [
+    "Block",
+    "CollectionsView",
+    "DiffView",
+    "FilesView",
+    "Grid",
+    "KeyValues",
+    "Line",
+    "LineageView",
+    "MessageView",
+    "PathView",
+    "Result",
+    "RunsView",
+    "VersionView",
+    "VersionsView",
+    "format_size",
+    "render_html",
+    "render_text",
+]
+
+
+# -- layout blocks ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyValues:
+    """A titled list of ``key: value`` pairs."""
+
+    title: str
+    pairs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A titled table: column names and rows of cells (strings)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    empty: str = "(none)"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text; ``style`` is ``"info"``, ``"ok"`` or ``"warn"``."""
+
+    text: str
+    style: str = "info"
+
+
+Block = Union[KeyValues, Grid, Line]  # noqa: UP007 (a runtime alias on Python 3.10)
+
+
+def format_size(size: int | None) -> str:
+    """``1536`` -> ``"1.5 KiB"``.
+
+    Examples
+    --------
+    >>> format_size(0), format_size(1536), format_size(5 * 1024**3)
+    ('0 B', '1.5 KiB', '5.0 GiB')
+    """
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "-"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# -- rendering ----------------------------------------------------------------------------
+
+
+def render_text(blocks: Iterable[Block]) -> str:
+    """Blocks as plain aligned text (terminal IPython, logs, ``repr``)."""
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Line):
+            out.append(block.text)
+        elif isinstance(block, KeyValues):
+            if block.title:
+                out.append(block.title)
+            width = max((len(k) for k, _ in block.pairs), default=0)
+            out.extend(f"  {k.ljust(width)}  {v}" for k, v in block.pairs)
+        else:
+            if block.title:
+                out.append(block.title)
+            if not block.rows:
+                out.append(f"  {block.empty}")
+                continue
+            widths = [len(c) for c in block.columns]
+            for row in block.rows:
+                widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
+            out.append(
+                "  "
+                + "  ".join(c.ljust(w) for c, w in zip(block.columns, widths, strict=True)).rstrip()
+            )
+            out.extend(
+                "  "
+                + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
+                for row in block.rows
+            )
+    return "\n".join(out)
+
+
+_CSS = (
+    "<style>.ipa-r{font-family:var(--jp-ui-font-family,sans-serif);font-size:13px}"
+    ".ipa-r table{border-collapse:collapse;margin:2px 0 8px 0}"
+    ".ipa-r th,.ipa-r td{text-align:left;padding:2px 10px 2px 0;vertical-align:top}"
+    ".ipa-r th{border-bottom:1px solid #8884}.ipa-r .ipa-k{opacity:.7}"
+    ".ipa-r .ipa-t{font-weight:600;margin-top:4px}.ipa-r code{font-size:12px}"
+    ".ipa-r .ipa-ok{color:#1a7f37}.ipa-r .ipa-warn{color:#b35900}</style>"
+)
+
+
+def render_html(blocks: Iterable[Block]) -> str:
+    """Blocks as self-contained HTML; every string is escaped."""
+    esc = html.escape
+    parts = [_CSS, '<div class="ipa-r">']
+    for block in blocks:
+        if isinstance(block, Line):
+            parts.append(f'<div class="ipa-{esc(block.style)}">{esc(block.text)}</div>')
+        elif isinstance(block, KeyValues):
+            if block.title:
+                parts.append(f'<div class="ipa-t">{esc(block.title)}</div>')
+            rows = "".join(
+                f'<tr><td class="ipa-k">{esc(k)}</td><td>{esc(v)}</td></tr>' for k, v in block.pairs
+            )
+            parts.append(f"<table>{rows}</table>")
+        else:
+            if block.title:
+                parts.append(f'<div class="ipa-t">{esc(block.title)}</div>')
+            if not block.rows:
+                parts.append(f'<div class="ipa-k">{esc(block.empty)}</div>')
+                continue
+            head = "".join(f"<th>{esc(c)}</th>" for c in block.columns)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>"
+                for row in block.rows
+            )
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+class Result:
+    """Base of every command result: data for ``--json`` plus text and HTML displays."""
+
+    def to_data(self) -> Any:
+        """Plain JSON-able data."""
+        raise NotImplementedError
+
+    def blocks(self) -> list[Block]:
+        """What to show, as layout blocks."""
+        raise NotImplementedError
+
+    def to_json(self) -> str:
+        """``to_data()`` as indented JSON text."""
+        return json.dumps(self.to_data(), indent=2, sort_keys=False, default=str)
+
+    def text(self) -> str:
+        return render_text(self.blocks())
+
+    def _repr_html_(self) -> str:
+        return render_html(self.blocks())
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.text())
+
+    @property
+    def exit_code(self) -> int:
+        """0 unless the result reports a failure (``verify`` of a mismatching folder)."""
+        return 0
+
+
+# -- versions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class VersionView(Result):
+    """One artifact version (``show``, ``log``, ``alias``, ``tag``)."""
+
+    project: str
+    name: str
+    type: str
+    version: str
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    digest: str
+    size: int
+    file_count: int
+    created_at: datetime | None
+    description: str | None
+    metadata: dict[str, Any] = field(hash=False)
+    created_by: str | None = None
+    note: str | None = None
+    artifact: Artifact | None = field(default=None, compare=False, hash=False)
+
+    @classmethod
+    def of(cls, artifact: Artifact, note: str | None = None) -> VersionView:
+        run = artifact.logged_by()
+        return cls(
+            project=artifact.project,
+            name=artifact.collection_name,
+            type=artifact.type,
+            version=artifact.version,
+            aliases=tuple(artifact.aliases),
+            tags=tuple(artifact.tags),
+            digest=artifact.digest,
+            size=artifact.size,
+            file_count=artifact.file_count,
+            created_at=artifact.created_at,
+            description=artifact.description,
+            metadata=dict(artifact.metadata),
+            created_by=run.id if run is not None else None,
+            note=note,
+            artifact=artifact,
+        )
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.project}/{self.name}:{self.version}"
+
+    def __repr__(self) -> str:
+        return f"<VersionView {self.qualified_name}>"
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "name": self.name,
+            "version": self.version,
+            "qualified_name": self.qualified_name,
+            "type": self.type,
+            "aliases": list(self.aliases),
+            "tags": list(self.tags),
+            "digest": self.digest,
+            "size": self.size,
+            "file_count": self.file_count,
+            "created_at": _iso(self.created_at),
+            "created_by": self.created_by,
+            "description": self.description,
+            "metadata": self.metadata,
+        }
+
+    def blocks(self) -> list[Block]:
+        pairs = [
+            ("type", self.type),
+            ("aliases", ", ".join(self.aliases) or "-"),
+            ("tags", ", ".join(self.tags) or "-"),
+            ("files", f"{self.file_count} ({format_size(self.size)})"),
+            ("digest", self.digest[:16]),
+            ("created", _when(self.created_at)),
+            ("run", self.created_by or "-"),
+        ]
+        if self.description:
+            pairs.append(("description", self.description))
+        pairs.extend(
+            (f"meta.{k}", json.dumps(v, default=str)) for k, v in sorted(self.metadata.items())
+        )
+        out: list[Block] = [KeyValues(self.qualified_name, tuple(pairs))]
+        if self.note:
+            out.append(Line(self.note))
+        return out
+
+
+def _version_row(v: VersionView) -> tuple[str, ...]:
+    return (
+        v.version,
+        ", ".join(v.aliases),
+        ", ".join(v.tags),
+        str(v.file_count),
+        format_size(v.size),
+        _when(v.created_at),
+        v.created_by or "-",
+        v.digest[:12],
+    )
+
+
+@dataclass(frozen=True, repr=False)
+class VersionsView(Result):
+    """The versions of one collection, newest first (``versions``)."""
+
+    project: str
+    name: str
+    versions: tuple[VersionView, ...]
+
+    def __repr__(self) -> str:
+        return f"<VersionsView {self.project}/{self.name}: {len(self.versions)} versions>"
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+    def to_data(self) -> list[dict[str, Any]]:
+        return [v.to_data() for v in self.versions]
+
+    def blocks(self) -> list[Block]:
+        cols = ("version", "aliases", "tags", "files", "size", "created", "run", "digest")
+        title = f"{self.project}/{self.name}: {len(self.versions)} version(s)"
+        return [Grid(title, cols, tuple(_version_row(v) for v in self.versions))]
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """One row of ``ls``."""
+
+    project: str
+    name: str
+    type: str
+    versions: int | None
+    latest: str | None
+    size: int | None
+    updated_at: datetime | None
+    description: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "name": self.name,
+            "type": self.type,
+            "versions": self.versions,
+            "latest": self.latest,
+            "size": self.size,
+            "updated_at": _iso(self.updated_at),
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True, repr=False)
+class CollectionsView(Result):
+    """Artifact collections of a project (``ls``)."""
+
+    project: str
+    collections: tuple[CollectionInfo, ...]
+    type_filter: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<CollectionsView {self.project}: {len(self.collections)} collections>"
+
+    def __len__(self) -> int:
+        return len(self.collections)
+
+    def to_data(self) -> list[dict[str, Any]]:
+        return [c.to_data() for c in self.collections]
+
+    def blocks(self) -> list[Block]:
+        rows = tuple(
+            (
+                c.name,
+                c.type,
+                "-" if c.versions is None else str(c.versions),
+                c.latest or "-",
+                format_size(c.size),
+                _when(c.updated_at),
+            )
+            for c in self.collections
+        )
+        what = f" of type {self.type_filter!r}" if self.type_filter else ""
+        title = f"{self.project}: {len(rows)} artifact(s){what}"
+        cols = ("name", "type", "versions", "latest", "size", "updated")
+        return [Grid(title, cols, rows, empty="(no artifacts yet: log one with `log`)")]
+
+
+@dataclass(frozen=True, repr=False)
+class FilesView(Result):
+    """The files of one version (``files``)."""
+
+    qualified_name: str
+    entries: tuple[tuple[str, int, str, str | None], ...]  # path, size, digest, ref
+
+    def __repr__(self) -> str:
+        return f"<FilesView {self.qualified_name}: {len(self.entries)} files>"
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def to_data(self) -> list[dict[str, Any]]:
+        return [
+            {"path": p, "size": s, "digest": d, **({"ref": r} if r else {})}
+            for p, s, d, r in self.entries
+        ]
+
+    def blocks(self) -> list[Block]:
+        refs = any(r for *_, r in self.entries)
+        rows: tuple[tuple[str, ...], ...] = tuple(
+            (p, format_size(s), d[:12], *((r or "",) if refs else ()))
+            for p, s, d, r in self.entries
+        )
+        total = sum(s for _, s, _, _ in self.entries)
+        title = f"{self.qualified_name}: {len(rows)} file(s), {format_size(total)}"
+        cols = ("path", "size", "digest", *(("reference",) if refs else ()))
+        return [Grid(title, cols, rows)]
+
+
+# -- diff ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiffEntry:
+    """One changed path between two versions."""
+
+    path: str
+    status: str  # "added", "removed", "modified"
+    old_size: int | None
+    new_size: int | None
+    old_digest: str | None = None
+    new_digest: str | None = None
+
+
+@dataclass(frozen=True, repr=False)
+class DiffView(Result):
+    """What changed from version ``a`` to version ``b`` (``diff``)."""
+
+    a: str
+    b: str
+    changes: tuple[DiffEntry, ...]
+    unchanged: int
+    metadata_changes: tuple[tuple[str, Any, Any], ...] = ()  # key, old, new
+
+    def __repr__(self) -> str:
+        return f"<DiffView {self.a} -> {self.b}: {len(self.changes)} changes>"
+
+    @property
+    def added(self) -> list[str]:
+        return [c.path for c in self.changes if c.status == "added"]
+
+    @property
+    def removed(self) -> list[str]:
+        return [c.path for c in self.changes if c.status == "removed"]
+
+    @property
+    def modified(self) -> list[str]:
+        return [c.path for c in self.changes if c.status == "modified"]
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "added": self.added,
+            "removed": self.removed,
+            "modified": self.modified,
+            "unchanged": self.unchanged,
+            "changes": [
+                {
+                    "path": c.path,
+                    "status": c.status,
+                    "old_size": c.old_size,
+                    "new_size": c.new_size,
+                    "old_digest": c.old_digest,
+                    "new_digest": c.new_digest,
+                }
+                for c in self.changes
+            ],
+            "metadata": [{"key": k, "old": o, "new": n} for k, o, n in self.metadata_changes],
+        }
+
+    def blocks(self) -> list[Block]:
+        mark = {"added": "+", "removed": "-", "modified": "~"}
+        summary = (
+            f"{self.a} -> {self.b}: {len(self.added)} added, {len(self.removed)} removed, "
+            f"{len(self.modified)} modified, {self.unchanged} unchanged"
+        )
+        rows = tuple(
+            (
+                mark.get(c.status, "?"),
+                c.path,
+                format_size(c.old_size) if c.old_size is not None else "",
+                format_size(c.new_size) if c.new_size is not None else "",
+            )
+            for c in self.changes
+        )
+        out: list[Block] = [
+            Grid(summary, ("", "path", "before", "after"), rows, empty="(identical files)")
+        ]
+        if self.metadata_changes:
+            out.append(
+                Grid(
+                    "metadata",
+                    ("key", "before", "after"),
+                    tuple(
+                        (k, json.dumps(o, default=str), json.dumps(n, default=str))
+                        for k, o, n in self.metadata_changes
+                    ),
+                )
+            )
+        return out
+
+
+# -- lineage ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    """``source`` -> ``target``: a run used an artifact (artifact -> run) or logged one."""
+
+    source: str
+    target: str
+    kind: str  # "input" (artifact -> run) or "output" (run -> artifact)
+
+
+@dataclass(frozen=True)
+class LineageNode:
+    """An artifact version or a run in a lineage graph."""
+
+    id: str
+    kind: str  # "artifact" or "run"
+    label: str
+    detail: str
+    depth: int  # < 0 upstream, 0 the subject, > 0 downstream
+
+
+@dataclass(frozen=True, repr=False)
+class LineageView(Result):
+    """Runs and artifacts upstream and downstream of one version (``lineage``)."""
+
+    subject: str
+    nodes: tuple[LineageNode, ...]
+    edges: tuple[LineageEdge, ...]
+
+    def __repr__(self) -> str:
+        return f"<LineageView {self.subject}: {len(self.nodes)} nodes>"
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "nodes": [
+                {"id": n.id, "kind": n.kind, "label": n.label, "detail": n.detail, "depth": n.depth}
+                for n in self.nodes
+            ],
+            "edges": [{"source": e.source, "target": e.target, "kind": e.kind} for e in self.edges],
+        }
+
+    def _rows(self, upstream: bool) -> tuple[tuple[str, ...], ...]:
+        labels = {n.id: n.label for n in self.nodes}
+        depth = {n.id: n.depth for n in self.nodes}
+        rows = []
+        for node in sorted(self.nodes, key=lambda n: (abs(n.depth), n.kind, n.label)):
+            if node.depth == 0 or (node.depth < 0) != upstream:
+                continue
+            if upstream:
+                near = [
+                    labels[e.target]
+                    for e in self.edges
+                    if e.source == node.id and depth.get(e.target, 0) > node.depth
+                ]
+                arrow = "-> " + ", ".join(near) if near else ""
+            else:
+                near = [
+                    labels[e.source]
+                    for e in self.edges
+                    if e.target == node.id and depth.get(e.source, 0) < node.depth
+                ]
+                arrow = "<- " + ", ".join(near) if near else ""
+            rows.append((str(abs(node.depth)), node.kind, node.label, node.detail, arrow))
+        return tuple(rows)
+
+    def blocks(self) -> list[Block]:
+        cols = ("step", "kind", "name", "detail", "link")
+        return [
+            Line(f"lineage of {self.subject}"),
+            Grid("upstream (what it was made from)", cols, self._rows(upstream=True)),
+            Grid("downstream (what was made from it)", cols, self._rows(upstream=False)),
+        ]
+
+
+# -- runs, paths, messages -------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class RunsView(Result):
+    """Runs of a project, newest first (``runs``)."""
+
+    project: str
+    runs: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def of(cls, project: str, runs: Sequence[Run]) -> RunsView:
+        return cls(
+            project,
+            tuple(
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "job_type": r.job_type,
+                    "state": r.state,
+                    "host": r.host,
+                    "started_at": _iso(r.started_at),
+                    "finished_at": _iso(r.finished_at),
+                }
+                for r in runs
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"<RunsView {self.project}: {len(self.runs)} runs>"
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def to_data(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.runs]
+
+    def blocks(self) -> list[Block]:
+        rows = tuple(
+            (
+                r["id"],
+                str(r["name"]),
+                r["job_type"] or "-",
+                r["state"],
+                (r["started_at"] or "-")[:19].replace("T", " "),
+            )
+            for r in self.runs
+        )
+        title = f"{self.project}: {len(rows)} run(s)"
+        return [Grid(title, ("id", "name", "job type", "state", "started"), rows)]
+
+
+@dataclass(frozen=True, repr=False)
+class PathView(Result):
+    """Where ``use`` / ``get`` put a version's files."""
+
+    path: str
+    qualified_name: str
+    recorded: bool  # True for ``use`` (recorded as the run's input)
+    run_id: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<PathView {self.path!r}>"
+
+    def __str__(self) -> str:
+        return self.path
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "artifact": self.qualified_name,
+            "recorded_as_input_of": self.run_id,
+        }
+
+    def blocks(self) -> list[Block]:
+        return [Line(self.path)]
+
+
+@dataclass(frozen=True, repr=False)
+class MessageView(Result):
+    """A short outcome (``rm``, ``gc``, ``cache``, ``verify``) with data for ``--json``."""
+
+    message: str
+    data: dict[str, Any] = field(default_factory=dict, hash=False)
+    failed: bool = False
+    details: tuple[tuple[str, str], ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<MessageView {self.message!r}>"
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def to_data(self) -> dict[str, Any]:
+        return {"message": self.message, "ok": not self.failed, **self.data}
+
+    def blocks(self) -> list[Block]:
+        out: list[Block] = [Line(self.message, "warn" if self.failed else "ok")]
+        if self.details:
+            out.append(Grid("", ("", "path"), self.details))
+        return out
