@@ -376,7 +376,7 @@ def test_all_is_sorted_and_complete() -> None:
 
 
 def test_import_is_light() -> None:
-    code = "import sys, ipyartifacts; print(sorted(m for m in ('pyarrow', 'obstore', 'pandas', 'anywidget', 'IPython') if m in sys.modules))"
+    code = "import sys, ipyartifacts; print(sorted(m for m in ('sqlalchemy', 'pyarrow', 'obstore', 'pandas', 'anywidget', 'IPython') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
