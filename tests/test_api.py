@@ -36,6 +36,26 @@ def test_wandb_quickstart_snippet_runs_unchanged(work: Path) -> None:
     assert artifact.logged_by() == run
 
 
+def test_wandb_dataset_tutorial_runs_unchanged(work: Path) -> None:
+    write(work / "dataset.h5", os.urandom(1000))
+    write(work / "checkpoints/model.h5", b"weights")
+
+    wandb.login()
+    run = wandb.init(project="artifacts-example", job_type="upload-dataset")
+    artifact = wandb.Artifact(name="bicycle-dataset", type="dataset")
+    artifact.add_file(local_path="dataset.h5")
+    artifact.add_file("checkpoints/model.h5")  # stored as model.h5, as in W&B
+    run.log_artifact(artifact)
+    run.finish()
+
+    with wandb.init(project="artifacts-example", job_type="train") as run:
+        artifact = run.use_artifact("bicycle-dataset:latest")
+        datadir = artifact.download()
+        entry = artifact.get_entry("model.h5")
+    assert sorted(os.listdir(datadir)) == ["dataset.h5", "model.h5"]
+    assert entry.size == len(b"weights")
+
+
 def test_add_dir_and_log_artifact_with_aliases_and_tags(work: Path) -> None:
     write(work / "data/train/a.csv", "x\n1\n")
     write(work / "data/train/b.csv", "x\n2\n")
