@@ -78,11 +78,25 @@ class _IgnoreRules:
             spec = self._specs.get(base)
             if spec is None:
                 continue
-            below = "/".join(parts[depth:]) + ("/" if is_dir else "")
-            result = spec.check_file(below)
-            if result.include is not None:
-                verdict = result.include
+            below = "/".join(parts[depth:])
+            said = _dir_verdict(spec, below) if is_dir else spec.check_file(below).include
+            if said is not None:
+                verdict = said
         return bool(verdict)
+
+
+def _dir_verdict(spec: GitIgnoreSpec, rel_dir: str) -> bool | None:
+    """What ``spec`` says about the folder ``rel_dir`` itself: git's plain last-match rule.
+
+    (``GitIgnoreSpec.match_file`` is right for files, but lets a file pattern such as
+    ``*`` outrank a later ``!*/`` on a folder; for folders the last matching line wins.)
+    """
+    verdict: bool | None = None
+    path = rel_dir.rstrip("/") + "/"
+    for pattern in spec.patterns:
+        if pattern.include is not None and pattern.match_file(path) is not None:
+            verdict = bool(pattern.include)
+    return verdict
 
 
 def walk_files(root: Path, *, honour_ignore: bool = True) -> Iterator[str]:
@@ -137,8 +151,9 @@ def select_files(root: Path, include: Patterns = None, exclude: Patterns = None)
 
 
 def _excluded(spec: GitIgnoreSpec, rel: str) -> bool:
-    """Whether ``rel`` or one of its folders matches ``spec`` (so ``exclude="tmp/"`` works)."""
-    if spec.match_file(rel):
-        return True
+    """Whether ``rel`` or one of its folders is excluded (as in git, an excluded folder's
+    files cannot be re-included by a later ``!pattern``)."""
     parts = rel.split("/")
-    return any(spec.match_file("/".join(parts[:i]) + "/") for i in range(1, len(parts)))
+    if any(_dir_verdict(spec, "/".join(parts[:i])) for i in range(1, len(parts))):
+        return True
+    return bool(spec.match_file(rel))
