@@ -9,12 +9,19 @@
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from typing import Any
 
 from . import errors
 from ._api import Api
 from ._artifact import Artifact, ArtifactManifestEntry
+from ._cache import ArtifactCache, CacheCleanupReport
+from ._diff import ArtifactDiff, FileChange, MetadataChange
+from ._gc import DEFAULT_GRACE, GCReport
 from ._manifest import Manifest, ManifestEntry
+from ._query import ArtifactCollection, ArtifactFiles, ArtifactType
+from ._records import VersionEdit
 from ._run import Run, finish, init
 from ._version import __version__
 from .errors import (
@@ -37,30 +44,42 @@ from .errors import (
 __all__ = [
     "Api",
     "Artifact",
+    "ArtifactCache",
+    "ArtifactCollection",
+    "ArtifactDiff",
     "ArtifactError",
+    "ArtifactFiles",
     "ArtifactManifestEntry",
     "ArtifactNotFoundError",
     "ArtifactStateError",
+    "ArtifactType",
     "ArtifactTypeMismatchError",
+    "CacheCleanupReport",
     "DuplicateEntryError",
+    "FileChange",
+    "GCReport",
     "IntegrityError",
     "InvalidMetadataError",
     "InvalidNameError",
     "InvalidPathError",
     "Manifest",
     "ManifestEntry",
+    "MetadataChange",
     "ReferenceChangedError",
     "Run",
     "SourceChangedError",
     "StoreError",
     "TooManyObjectsError",
     "VerificationError",
+    "VersionEdit",
     "__version__",
     "errors",
     "finish",
+    "gc",
     "init",
     "load_ipython_extension",
     "log_artifact",
+    "login",
     "unload_ipython_extension",
     "use_artifact",
 ]
@@ -82,6 +101,15 @@ def _require_run(action: str) -> Run:
     if current is None:
         raise ArtifactStateError(f"Cannot {action}: no active run. Call ipyartifacts.init() first.")
     return current
+
+
+def login(*args: Any, **kwargs: Any) -> bool:
+    """``wandb.login``: nothing to log in to, so this always succeeds (returns True).
+
+    Kept so W&B snippets that start with ``wandb.login()`` run unchanged.
+    """
+    del args, kwargs
+    return True
 
 
 def log_artifact(
@@ -115,3 +143,34 @@ def unload_ipython_extension(ipython: Any) -> None:
     from ._magics import unload_ipython_extension as unload
 
     unload(ipython)
+
+
+def gc(
+    store: str | os.PathLike[str] | None = None,
+    grace: timedelta | float = DEFAULT_GRACE,
+    dry_run: bool = False,
+) -> GCReport:
+    """Reclaim blobs that no live version needs; return what was removed.
+
+    Live = committed and not expired. Blobs of deleted or expired versions go as soon
+    as no live version shares them, except those modified within ``grace`` (default
+    one hour; a timedelta or seconds): another process may be about to commit a
+    version naming them. ``grace=0`` reclaims everything unreferenced at once; use it
+    only when nothing else is logging to the store. Stale staging files go too.
+
+    Parameters
+    ----------
+    store : str or path, optional
+        Default: the active run's store, else ``$IPYARTIFACTS_STORE``.
+    grace : timedelta or float
+    dry_run : bool
+        Report what would be removed, remove nothing.
+
+    Examples
+    --------
+    >>> api.artifact("mnist:v0").delete()                  # doctest: +SKIP
+    >>> report = ipyartifacts.gc(grace=0)                   # doctest: +SKIP
+    >>> report.blobs_removed, report.bytes_freed            # doctest: +SKIP
+    (12, 48213)
+    """
+    return Api(store).gc(grace=grace, dry_run=dry_run)

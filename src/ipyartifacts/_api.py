@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from ._artifact import Artifact
 from ._client import Client, get_client
 from ._config import default_project
+from ._gc import DEFAULT_GRACE
 from ._names import parse_spec, validate_name
 from ._run import Run, active_run
-from .errors import ArtifactNotFoundError, ArtifactTypeMismatchError
+from .errors import ArtifactNotFoundError, ArtifactTypeMismatchError, InvalidNameError
+
+if TYPE_CHECKING:
+    from ._cache import ArtifactCache
+    from ._diff import ArtifactDiff
+    from ._gc import GCReport
+    from ._query import ArtifactCollection, ArtifactType
 
 __all__ = ["Api"]
 
@@ -80,20 +89,148 @@ class Api:
         return True
 
     def artifacts(
-        self, type_name: str | None = None, name: str = "", per_page: int = 50, tags: Any = None
+        self,
+        type_name: str | None = None,
+        name: str = "",
+        per_page: int = 50,
+        tags: str | Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        project: str | None = None,
     ) -> list[Artifact]:
-        """Versions of one collection (``[project/]name``), newest first."""
-        del per_page
-        spec = parse_spec(name)
-        records = self._client.catalog.list_versions(
-            spec.project or self._default_project(), spec.name
+        """Live versions of one collection (``[project/]name``), newest first.
+
+        Deleted and expired versions are never listed. With ``name=""`` the versions of
+        every collection (of ``type_name``, if given) in the project are listed, newest
+        first. ``tags``: versions carrying all of them. ``metadata``: conditions on
+        version metadata, all of which must hold::
+
+            {"split": "train"}                   equal
+            {"accuracy": {">=": 0.9}}            == != < <= > >= (numbers or strings)
+            {"split": {"in": ["train", "val"]}}  one of
+            {"notes": {"exists": False}}         key absent
+            {"eval.f1": {">": 0.5}}              dotted keys reach into nested dicts
+
+        Examples
+        --------
+        >>> api.artifacts("dataset", "mnist", metadata={"split": "train"})   # doctest: +SKIP
+        >>> api.artifacts("model", "", metadata={"accuracy": {">": 0.9}})    # doctest: +SKIP
+        """
+        del per_page  # results are streamed from the catalog in batches already
+        from ._query import query_versions
+
+        if name:
+            spec = parse_spec(name)
+            if spec.alias != "latest" or name.endswith(":latest"):
+                raise InvalidNameError(
+                    f"artifacts() lists the versions of a collection; pass its name without "
+                    f"an alias (got {name!r}). Use api.artifact({name!r}) for one version.",
+                    name=name,
+                )
+            chosen_project = spec.project or project or self._default_project()
+            collection: str | None = spec.name
+        else:
+            chosen_project = project or self._default_project()
+            collection = None
+        return query_versions(
+            self._client,
+            validate_name(chosen_project, "project name"),
+            name=collection,
+            type_name=type_name,
+            tags=tags,
+            metadata=metadata,
         )
-        if type_name is not None:
-            records = [r for r in records if r.type == type_name]
-        if tags:
-            wanted = {tags} if isinstance(tags, str) else set(tags)
-            records = [r for r in records if wanted <= set(r.tags)]
-        return [Artifact._from_record(self._client, r) for r in records]
+
+    def artifact_collections(
+        self, project: str | None = None, type_name: str | None = None, per_page: int = 50
+    ) -> list[ArtifactCollection]:
+        """Collections of a project (of one type, if given), sorted by name.
+
+        Examples
+        --------
+        >>> [c.name for c in api.artifact_collections("vision", "dataset")]  # doctest: +SKIP
+        ['cifar10', 'mnist']
+        """
+        del per_page
+        from ._query import ArtifactCollection
+
+        chosen = validate_name(project or self._default_project(), "project name")
+        return [
+            ArtifactCollection(self._client, r)
+            for r in self._client.catalog.list_collections(chosen, type_name)
+        ]
+
+    def artifact_collection(self, type_name: str | None, name: str) -> ArtifactCollection:
+        """One collection, ``[project/]name`` (its type checked when ``type_name`` is given)."""
+        from ._query import find_collection
+
+        spec = parse_spec(name)
+        return find_collection(
+            self._client, spec.project or self._default_project(), spec.name, type_name
+        )
+
+    def artifact_types(self, project: str | None = None) -> list[ArtifactType]:
+        """Artifact types used in a project, sorted by name.
+
+        Examples
+        --------
+        >>> [t.name for t in api.artifact_types("vision")]   # doctest: +SKIP
+        ['dataset', 'model']
+        """
+        from ._query import ArtifactType
+
+        chosen = validate_name(project or self._default_project(), "project name")
+        return [
+            ArtifactType(self._client, chosen, t) for t in self._client.catalog.list_types(chosen)
+        ]
+
+    def artifact_type(self, type_name: str, project: str | None = None) -> ArtifactType:
+        """One artifact type of a project; ArtifactNotFoundError if no collection has it."""
+        for found in self.artifact_types(project):
+            if found.name == type_name:
+                return found
+        raise ArtifactNotFoundError(
+            f"No artifacts of type {type_name!r} in project "
+            f"{project or self._default_project()!r}.",
+            name=type_name,
+        )
+
+    def diff(self, a: str | Artifact, b: str | Artifact, key: str | None = None) -> ArtifactDiff:
+        """Compare two versions: files added / removed / modified, metadata, and tables.
+
+        ``a`` and ``b`` are specs like ``"mnist:v1"`` and ``"mnist:v3"`` (or Artifact
+        objects). For a table (Parquet, CSV/TSV, Arrow/Feather) modified between them the
+        diff has a schema diff and row counts added / removed / changed, matched by the
+        ``key`` column when given (else whole rows are compared as a multiset). Tables
+        are streamed and hash-partitioned to disk, never loaded whole.
+
+        Examples
+        --------
+        >>> d = api.diff("mnist:v1", "mnist:v3", key="id")   # doctest: +SKIP
+        >>> d.added, d.modified, d.tables                       # doctest: +SKIP
+        >>> d.to_dict()                                          # doctest: +SKIP
+        """
+        from ._diff import diff_versions
+
+        left = a if isinstance(a, Artifact) else self.artifact(a)
+        right = b if isinstance(b, Artifact) else self.artifact(b)
+        return diff_versions(left, right, key=key)
+
+    def gc(self, grace: timedelta | float = DEFAULT_GRACE, dry_run: bool = False) -> GCReport:
+        """Reclaim blobs no live version needs (see :func:`ipyartifacts.gc`)."""
+        from ._gc import collect
+
+        return collect(self._client, grace=grace, dry_run=dry_run)
+
+    @property
+    def cache(self) -> ArtifactCache:
+        """This store's local file cache: ``size()``, ``max_size``, ``cleanup(target)``.
+
+        Examples
+        --------
+        >>> api.cache.cleanup("1GB")   # doctest: +SKIP
+        """
+        return self._client.cache
 
     def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> list[Artifact]:
         """W&B's older name for :meth:`artifacts`."""

@@ -21,8 +21,7 @@ from ._config import artifact_dir, default_project
 from ._manifest import Manifest, ManifestEntry
 from ._names import LATEST, check_metadata, unique, validate_alias, validate_name, validate_tag
 from ._paths import join_logical, validate_logical_path
-from ._records import EditRecord as VersionEdit
-from ._records import VersionRecord
+from ._records import VersionEdit, VersionRecord
 from .errors import ArtifactNotFoundError, ArtifactStateError, DuplicateEntryError
 
 if TYPE_CHECKING:
@@ -458,7 +457,7 @@ class Artifact:
             aliases=wanted_aliases,
             tags=wanted_tags,
             provenance=run._provenance_for_log(),
-            expires_at=_now() + self._ttl if self._ttl is not None else None,
+            ttl=self._ttl,
         )
         self._bind(record)
         return self
@@ -650,7 +649,7 @@ class Artifact:
         >>> datadir = run.use_artifact("mnist:latest").download()  # doctest: +SKIP
         """
         del allow_missing_references, skip_cache, multipart
-        client, _record = self._require_logged("download")
+        client, _record = self._require_live("download")
         target = Path(root) if root is not None else self._default_root()
         entries = [
             e for e in self.manifest if path_prefix is None or e.path.startswith(path_prefix)

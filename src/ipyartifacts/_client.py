@@ -6,13 +6,15 @@ the CLI, the magics and the widgets all go through them, so they cannot disagree
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ._config import StoreLocation, resolve_store
 from ._hashing import hash_file
@@ -20,8 +22,11 @@ from ._manifest import Manifest, ManifestEntry
 from ._records import RunRecord, VersionRecord
 from ._statcache import StatCache
 from .blobs import LocalBlobStore
-from .catalog import Catalog, CommitRequest
 from .errors import ArtifactNotFoundError, IntegrityError, StoreError
+
+if TYPE_CHECKING:
+    from ._cache import ArtifactCache
+    from .catalog import Catalog
 
 __all__ = ["Client", "get_client"]
 
@@ -56,7 +61,9 @@ class Client:
                 store=str(root),
             ) from exc
         self.blobs = LocalBlobStore(root / "blobs")
-        self.catalog = Catalog(location.database_url)
+        from .catalog import Catalog  # SQLAlchemy: imported on first use, not with the package
+
+        self.catalog: Catalog = Catalog(location.database_url)
         self.stat_cache = StatCache(root / "cache" / "statcache.sqlite")
         self._manifests: OrderedDict[str, Manifest] = OrderedDict()
         self._lock = threading.Lock()
@@ -67,6 +74,13 @@ class Client:
     @property
     def root(self) -> Path:
         return self.location.root
+
+    @functools.cached_property
+    def cache(self) -> ArtifactCache:
+        """The LRU-capped local cache for bytes fetched from remote stores and references."""
+        from ._cache import ArtifactCache, default_cache_dir
+
+        return ArtifactCache(default_cache_dir(self.root))
 
     # -- hashing and ingesting local files ------------------------------------------
 
@@ -82,6 +96,16 @@ class Client:
             self.stat_cache.record(st, digest, started)
         return digest, size
 
+    def known_digest(self, path: Path, need_blob: bool) -> tuple[str, int] | None:
+        """``(digest, size)`` from the stat cache alone (and, if asked, an existing blob)."""
+        st = os.stat(path)
+        if not _regular(st):
+            return None
+        cached = self.stat_cache.lookup(st)
+        if cached is None or (need_blob and not self.blobs.touch(cached)):
+            return None
+        return cached, st.st_size
+
     def ingest(self, path: Path) -> tuple[str, int]:
         """Make sure the bytes of ``path`` are in the blob store; return ``(digest, size)``.
 
@@ -91,7 +115,7 @@ class Client:
         started = time.time_ns()
         st = os.stat(path)
         cached = self.stat_cache.lookup(st) if _regular(st) else None
-        if cached is not None and self.blobs.exists(cached):
+        if cached is not None and self.blobs.touch(cached):  # touch: protect from a running GC
             return cached, st.st_size
         digest, size = self.blobs.put_file(path)
         if _regular(st) and size == st.st_size:
@@ -100,7 +124,7 @@ class Client:
 
     def ingest_expected(self, path: Path, digest: str) -> None:
         """Store ``path`` whose digest was computed earlier; refuse it if it has changed."""
-        if not self.blobs.exists(digest):
+        if not self.blobs.touch(digest):
             self.blobs.put_file(path, expected=digest)
 
     # -- manifests ------------------------------------------------------------------
@@ -149,11 +173,16 @@ class Client:
         aliases: list[str],
         tags: list[str],
         provenance: dict[str, Any] | None = None,
+        ttl: timedelta | None = None,
     ) -> tuple[VersionRecord, bool]:
         """Commit a version whose blobs are all stored. Returns ``(record, created)``."""
+        from .catalog import CommitRequest
+
         manifest = Manifest(entries)
         for entry in manifest:
-            if entry.ref is None and not self.blobs.exists(entry.digest):
+            # touch, not exists: a blob named by a version about to commit must look fresh
+            # to a concurrent GC (see LocalBlobStore.touch).
+            if entry.ref is None and not self.blobs.touch(entry.digest):
                 raise StoreError(
                     f"Refusing to commit {name!r}: the blob of {entry.path!r} is not in the store.",
                     store=str(self.root),
@@ -175,6 +204,7 @@ class Client:
                 aliases=aliases,
                 tags=tags,
                 provenance=provenance,
+                ttl=ttl,
             )
         )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["RunRecord", "VersionRecord"]
+__all__ = ["CollectionRecord", "RunRecord", "VersionEdit", "VersionRecord"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class VersionRecord:
     aliases: tuple[str, ...]  # custom aliases, plus "latest" when it is the newest
     tags: tuple[str, ...]
     collection_description: str | None = None
+    state: str = "committed"  # "committed" | "deleted" (expiry is read from expires_at)
 
     @property
     def version(self) -> str:
@@ -52,3 +53,28 @@ class RunRecord:
     state: str
     started_at: datetime
     finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VersionEdit:
+    """One recorded edit of a logged version (its content never changes, so these are all)."""
+
+    field: str  # "description" | "metadata" | "alias" | "tag" | "expires_at" | "state"
+    old: str | None  # JSON text for metadata; ISO time for expires_at
+    new: str | None
+    run_id: str | None  # the run active when the edit was saved
+    actor: str | None  # "user@host" of the process that saved it
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CollectionRecord:
+    """One artifact collection (a name with its versions), with live-version counts."""
+
+    project: str
+    name: str
+    type: str
+    description: str | None
+    created_at: datetime
+    version_count: int  # live versions
+    latest_number: int | None  # newest live version, None when every version is gone

@@ -28,6 +28,14 @@ class BlobStore(Protocol):
         """Whether a whole blob with this digest is present."""
         ...
 
+    def touch(self, digest: str) -> bool:
+        """Refresh a blob's modification time (it is being reused); False if absent.
+
+        GC keeps blobs modified within its grace period, so touching a blob before
+        committing a version that names it protects it from a concurrent GC.
+        """
+        ...
+
     def put_file(self, source: Path, expected: str | None = None) -> tuple[str, int]:
         """Store ``source`` (read once, hashed while copying); return ``(digest, size)``.
 

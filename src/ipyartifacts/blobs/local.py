@@ -25,6 +25,7 @@ class LocalBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._root_str = str(self.root)
         self.tmp = self.root.parent / "tmp"
         self.quarantine_dir = self.root.parent / "quarantine"
         self.url = self.root.resolve().as_uri()
@@ -36,12 +37,30 @@ class LocalBlobStore:
         return f"LocalBlobStore({str(self.root)!r})"
 
     def path(self, digest: str) -> Path:
+        return Path(self._fspath(digest))
+
+    def _fspath(self, digest: str) -> str:
+        # Plain strings: this runs once per file on every (re-)log, and pathlib is slow.
         if not is_digest(digest):
             raise StoreError(f"{digest!r} is not a BLAKE3 digest.", store=self.url)
-        return self.root / digest[:2] / digest[2:]
+        return os.path.join(self._root_str, digest[:2], digest[2:])
 
     def exists(self, digest: str) -> bool:
-        return self.path(digest).is_file()
+        return os.path.isfile(self._fspath(digest))
+
+    def touch(self, digest: str) -> bool:
+        """Mark a blob as just used (its mtime is now); False if it is absent.
+
+        Reusing an existing blob must refresh it: GC never deletes blobs younger than its
+        grace period, so a writer that touched a blob has that long to commit a version
+        naming it. GC moves a blob aside before deleting it and puts it back if it was
+        touched meanwhile; a writer whose touch finds the blob gone stores it again.
+        """
+        try:
+            os.utime(self._fspath(digest))
+        except FileNotFoundError:
+            return False
+        return True
 
     def local_path(self, digest: str) -> Path | None:
         path = self.path(digest)
@@ -49,7 +68,7 @@ class LocalBlobStore:
 
     def _publish(self, tmp_path: str, digest: str) -> None:
         final = self.path(digest)
-        if final.is_file():
+        if self.touch(digest):
             os.unlink(tmp_path)
             return
         final.parent.mkdir(exist_ok=True)
@@ -61,7 +80,7 @@ class LocalBlobStore:
         return tempfile.mkstemp(dir=self.tmp, prefix="put-")
 
     def put_file(self, source: Path, expected: str | None = None) -> tuple[str, int]:
-        if expected is not None and self.exists(expected):
+        if expected is not None and self.touch(expected):
             return expected, self.path(expected).stat().st_size
         fd, tmp_path = self._temp()
         try:
@@ -90,7 +109,7 @@ class LocalBlobStore:
 
     def put_bytes(self, data: bytes) -> str:
         digest = hash_bytes(data)
-        if self.exists(digest):
+        if self.touch(digest):
             return digest
         fd, tmp_path = self._temp()
         try:

@@ -7,11 +7,13 @@ that inserts the version, backed by ``UNIQUE(collection, number)`` and a retry.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -20,7 +22,7 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .._names import LATEST, dumps, version_number
-from .._records import RunRecord, VersionRecord
+from .._records import CollectionRecord, RunRecord, VersionEdit, VersionRecord
 from ..errors import (
     ArtifactNotFoundError,
     ArtifactStateError,
@@ -40,6 +42,19 @@ _RETRIES = 20
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@functools.cache
+def _actor() -> str:
+    """``user@host`` of this process, recorded with every edit."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry / no login name (containers)
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"{user}@{socket.gethostname()}"[:256]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -75,6 +90,7 @@ class CommitRequest:
         tags: Sequence[str] = (),
         expires_at: datetime | None = None,
         provenance: dict[str, Any] | None = None,
+        ttl: timedelta | None = None,
     ) -> None:
         self.project = project
         self.name = name
@@ -89,6 +105,7 @@ class CommitRequest:
         self.aliases = list(aliases)
         self.tags = list(tags)
         self.expires_at = expires_at
+        self.ttl = ttl  # when set, expires_at = the version's created_at + ttl, exactly
         self.provenance = provenance or {}
 
 
@@ -142,13 +159,21 @@ class Catalog:
         pid = conn.execute(select(s.projects.c.id).where(s.projects.c.name == name)).scalar()
         if pid is not None or not create:
             return pid
-        return int(
-            conn.execute(
-                s.projects.insert()
-                .values(name=name, created_at=utcnow())
-                .returning(s.projects.c.id)
-            ).scalar_one()
-        )
+        try:
+            # A savepoint, so a concurrent creator winning the race (PostgreSQL) costs a
+            # re-read instead of the whole transaction.
+            with conn.begin_nested():
+                return int(
+                    conn.execute(
+                        s.projects.insert()
+                        .values(name=name, created_at=utcnow())
+                        .returning(s.projects.c.id)
+                    ).scalar_one()
+                )
+        except DBIntegrityError:
+            return int(
+                conn.execute(select(s.projects.c.id).where(s.projects.c.name == name)).scalar_one()
+            )
 
     def create_run(self, record: RunRecord) -> None:
         with self._write() as conn:
@@ -293,6 +318,7 @@ class Catalog:
                     aliases=tuple(names),
                     tags=tuple(tag_map.get(m["id"], [])),
                     collection_description=m["collection_description"],
+                    state=m["state"],
                 )
             )
         return out
@@ -470,7 +496,7 @@ class Catalog:
                     metadata=dumps(req.metadata),
                     created_at=now,
                     created_by=req.run_id,
-                    expires_at=req.expires_at,
+                    expires_at=now + req.ttl if req.ttl is not None else req.expires_at,
                     state=COMMITTED,
                 )
             )
@@ -527,18 +553,37 @@ class Catalog:
         for field, value in changes.items():
             before = old._mapping[field]
             if field == "expires_at":
-                before = before.isoformat() if before else None
+                aware = _aware(before)
+                before = aware.isoformat() if aware is not None else None
                 after = value.isoformat() if value else None
             else:
                 after = value
             if before == after:
                 continue
-            conn.execute(
-                s.edits.insert().values(
-                    version_id=vid, field=field, old=before, new=after, by=by, at=now
-                )
-            )
+            self._record_edit(conn, vid, field, before, after, by, now)
         conn.execute(update(s.versions).where(s.versions.c.id == vid).values(**changes))
+
+    @staticmethod
+    def _record_edit(
+        conn: Connection,
+        vid: str,
+        field: str,
+        old: str | None,
+        new: str | None,
+        by: str | None,
+        at: datetime | None = None,
+    ) -> None:
+        conn.execute(
+            s.edits.insert().values(
+                version_id=vid,
+                field=field,
+                old=old,
+                new=new,
+                by=by,
+                actor=_actor(),
+                at=at or utcnow(),
+            )
+        )
 
     def update_version(
         self,
@@ -573,21 +618,28 @@ class Catalog:
                     conn, coll, version_id, add=sorted(want - have), remove=sorted(have - want)
                 )
                 for alias in sorted(want ^ have):
-                    conn.execute(
-                        s.edits.insert().values(
-                            version_id=version_id,
-                            field="alias",
-                            old=None if alias in want else alias,
-                            new=alias if alias in want else None,
-                            by=by,
-                            at=utcnow(),
-                        )
+                    self._record_edit(
+                        conn,
+                        version_id,
+                        "alias",
+                        None if alias in want else alias,
+                        alias if alias in want else None,
+                        by,
                     )
             if tags is not None:
                 have_t, want_t = set(current.tags), set(tags)
                 self._set_tags(
                     conn, version_id, add=sorted(want_t - have_t), remove=sorted(have_t - want_t)
                 )
+                for tag in sorted(want_t ^ have_t):
+                    self._record_edit(
+                        conn,
+                        version_id,
+                        "tag",
+                        None if tag in want_t else tag,
+                        tag if tag in want_t else None,
+                        by,
+                    )
             return self._one(conn, version_id)
 
     # -- usage and lineage --------------------------------------------------------
@@ -655,3 +707,191 @@ class Catalog:
                     select(s.versions.c.manifest_digest).where(s.versions.c.state == COMMITTED)
                 ).scalars()
             )
+
+    # -- deletion, queries and GC (see _query.py and _gc.py) ---------------------
+
+    def delete_version(
+        self, version_id: str, *, delete_aliases: bool = False, by: str | None = None
+    ) -> VersionRecord:
+        """Mark a version deleted. Its number is never reused; its blobs go at the next GC.
+
+        Refuses (ArtifactStateError) while custom aliases point at it, unless
+        ``delete_aliases`` is true, which removes them in the same transaction.
+        """
+        with self._write() as conn:
+            current = self._one(conn, version_id)
+            if current.state == DELETED:
+                return current
+            custom = [a for a in current.aliases if a != LATEST]
+            if custom and not delete_aliases:
+                raise ArtifactStateError(
+                    f"Cannot delete {current.project}/{current.name}:v{current.number}: "
+                    f"alias{'es' if len(custom) > 1 else ''} {', '.join(map(repr, custom))} "
+                    f"point{'' if len(custom) > 1 else 's'} at it. Move "
+                    f"{'them' if len(custom) > 1 else 'it'} to another version first, or call "
+                    "delete(delete_aliases=True) to remove them with it."
+                )
+            for alias in custom:
+                conn.execute(
+                    delete(s.aliases).where(
+                        s.aliases.c.version_id == version_id, s.aliases.c.alias == alias
+                    )
+                )
+                self._record_edit(conn, version_id, "alias", alias, None, by)
+            conn.execute(
+                update(s.versions).where(s.versions.c.id == version_id).values(state=DELETED)
+            )
+            self._record_edit(conn, version_id, "state", COMMITTED, DELETED, by)
+            return self._one(conn, version_id)
+
+    def edits_of(self, version_id: str) -> list[VersionEdit]:
+        """Every recorded edit of a version, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(s.edits).where(s.edits.c.version_id == version_id).order_by(s.edits.c.id)
+            ).all()
+        return [
+            VersionEdit(
+                field=r.field,
+                old=r.old,
+                new=r.new,
+                run_id=r.by,
+                actor=r.actor,
+                at=_aware(r.at),  # type: ignore[arg-type]
+            )
+            for r in rows
+        ]
+
+    def iter_versions(
+        self,
+        project: str,
+        *,
+        name: str | None = None,
+        type: str | None = None,
+        tags: Sequence[str] = (),
+        batch_size: int = 500,
+    ) -> Iterator[VersionRecord]:
+        """Live versions matching the filters, newest first, fetched ``batch_size`` at a time.
+
+        Keyset pagination on (created_at, id) for all collections, (number) for one, so
+        memory stays bounded however many versions match.
+        """
+        now = utcnow()
+        base = self._version_select().where(s.projects.c.name == project, self._live(now))
+        if name is not None:
+            base = base.where(s.collections.c.name == name)
+        if type is not None:
+            base = base.where(s.collections.c.type == type)
+        for tag in _unique_tags(tags):
+            base = base.where(
+                s.versions.c.id.in_(select(s.tags.c.version_id).where(s.tags.c.tag == tag))
+            )
+        if name is not None:
+            order = [s.versions.c.number.desc()]
+        else:
+            order = [s.versions.c.created_at.desc(), s.versions.c.id.desc()]
+        last: Row[Any] | None = None
+        while True:
+            query = base.order_by(*order).limit(batch_size)
+            if last is not None:
+                m = last._mapping
+                if name is not None:
+                    query = query.where(s.versions.c.number < m["number"])
+                else:
+                    query = query.where(
+                        or_(
+                            s.versions.c.created_at < m["created_at"],
+                            and_(
+                                s.versions.c.created_at == m["created_at"],
+                                s.versions.c.id < m["id"],
+                            ),
+                        )
+                    )
+            with self._read() as conn:
+                rows = conn.execute(query).all()
+                records = self._records(conn, rows)
+            yield from records
+            if len(rows) < batch_size:
+                return
+            last = rows[-1]
+
+    def list_collections(self, project: str, type: str | None = None) -> list[CollectionRecord]:
+        """Collections of a project (optionally of one type), by name, with live counts."""
+        now = utcnow()
+        live = (
+            select(
+                s.versions.c.collection_id,
+                func.count().label("n"),
+                func.max(s.versions.c.number).label("top"),
+            )
+            .where(self._live(now))
+            .group_by(s.versions.c.collection_id)
+            .subquery()
+        )
+        query = (
+            select(
+                s.collections.c.name,
+                s.collections.c.type,
+                s.collections.c.description,
+                s.collections.c.created_at,
+                live.c.n,
+                live.c.top,
+            )
+            .join(s.projects, s.projects.c.id == s.collections.c.project_id)
+            .outerjoin(live, live.c.collection_id == s.collections.c.id)
+            .where(s.projects.c.name == project)
+            .order_by(s.collections.c.name)
+        )
+        if type is not None:
+            query = query.where(s.collections.c.type == type)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            CollectionRecord(
+                project=project,
+                name=r.name,
+                type=r.type,
+                description=r.description,
+                created_at=_aware(r.created_at),  # type: ignore[arg-type]
+                version_count=int(r.n or 0),
+                latest_number=r.top,
+            )
+            for r in rows
+        ]
+
+    def list_types(self, project: str) -> list[str]:
+        """Artifact types used in a project, sorted."""
+        with self._read() as conn:
+            return list(
+                conn.execute(
+                    select(s.collections.c.type)
+                    .join(s.projects, s.projects.c.id == s.collections.c.project_id)
+                    .where(s.projects.c.name == project)
+                    .distinct()
+                    .order_by(s.collections.c.type)
+                ).scalars()
+            )
+
+    def live_manifest_digests(self) -> dict[str, str]:
+        """Manifest digest -> a version naming it, for every live (committed, unexpired) version."""
+        now = utcnow()
+        out: dict[str, str] = {}
+        with self._read() as conn:
+            query = (
+                select(
+                    s.versions.c.manifest_digest,
+                    s.projects.c.name,
+                    s.collections.c.name,
+                    s.versions.c.number,
+                )
+                .join(s.collections, s.collections.c.id == s.versions.c.collection_id)
+                .join(s.projects, s.projects.c.id == s.collections.c.project_id)
+                .where(self._live(now))
+            )
+            for digest, project, name, number in conn.execute(query):
+                out.setdefault(digest, f"{project}/{name}:v{number}")
+        return out
+
+
+def _unique_tags(tags: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([tags] if isinstance(tags, str) else tags))

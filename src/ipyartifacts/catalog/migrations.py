@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
 from . import schema
@@ -23,8 +23,19 @@ def _initial(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=tables)
 
 
+def _edits_actor(conn: Connection) -> None:
+    # Databases created by migration 1 after this change already have the column and index.
+    columns = {c["name"] for c in inspect(conn).get_columns("edits")}
+    if "actor" not in columns:
+        conn.execute(text("ALTER TABLE edits ADD COLUMN actor VARCHAR(256)"))
+    indexes = {i["name"] for i in inspect(conn).get_indexes("edits")}
+    if "ix_edits_version" not in indexes:
+        conn.execute(text("CREATE INDEX ix_edits_version ON edits (version_id, id)"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _initial),
+    (2, "edits: who made them (actor) and an index by version", _edits_actor),
 ]
 
 

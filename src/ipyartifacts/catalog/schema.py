@@ -118,6 +118,8 @@ edits = Table(
     Column("field", String(32), nullable=False),
     Column("old", Text),
     Column("new", Text),
-    Column("by", String(256)),
+    Column("by", String(256)),  # run id active when the edit was saved
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(256)),  # "user@host" (migration 2)
+    Index("ix_edits_version", "version_id", "id"),
 )

@@ -1,0 +1,401 @@
+"""Deleting versions, and garbage collection of the blobs nothing live needs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import ipyartifacts as wandb
+from ipyartifacts._client import get_client
+from ipyartifacts._hashing import hash_bytes
+from tests.helpers import write
+
+HOUR = 3600.0
+
+
+def _log(folder: Path, name: str = "ds", aliases: list[str] | None = None) -> wandb.Artifact:
+    art = wandb.Artifact(name, "dataset")
+    art.add_dir(folder)
+    with wandb.init(project="p") as run:
+        run.log_artifact(art, aliases=aliases)
+    return art
+
+
+def _blob(store: Path, data: bytes) -> Path:
+    digest = hash_bytes(data)
+    return store / "blobs" / digest[:2] / digest[2:]
+
+
+def _age_all_blobs(store: Path, seconds: float = 2 * HOUR) -> None:
+    old = time.time() - seconds
+    for path in (store / "blobs").rglob("*"):
+        if path.is_file():
+            os.utime(path, (old, old))
+
+
+@pytest.fixture
+def three_versions(work: Path) -> list[wandb.Artifact]:
+    """v0: shared + only0; v1: shared + only1 (alias best); v2: shared + only2."""
+    out = []
+    for i in range(3):
+        folder = work / f"v{i}"
+        write(folder / "shared.txt", b"shared bytes")
+        write(folder / "only.txt", f"only in v{i}".encode())
+        out.append(_log(folder, aliases=["best"] if i == 1 else None))
+    return out
+
+
+# -- delete --------------------------------------------------------------------------
+
+
+def test_delete_refuses_while_custom_aliases_point_at_it(
+    three_versions: list[wandb.Artifact],
+) -> None:
+    v1 = wandb.Api().artifact("p/ds:v1")
+    with pytest.raises(wandb.ArtifactStateError, match="'best'") as info:
+        v1.delete()
+    assert "delete_aliases=True" in str(info.value)
+    assert wandb.Api().artifact("p/ds:best").version == "v1"  # nothing changed
+
+
+def test_latest_alone_does_not_block_delete(three_versions: list[wandb.Artifact]) -> None:
+    api = wandb.Api()
+    v2 = api.artifact("p/ds:latest")
+    v2.delete()
+    assert v2.state == "DELETED"
+    assert api.artifact("p/ds:latest").version == "v1"  # latest moved back
+
+
+def test_delete_with_aliases_removes_them(three_versions: list[wandb.Artifact]) -> None:
+    api = wandb.Api()
+    api.artifact("p/ds:best").delete(delete_aliases=True)
+    assert not api.artifact_exists("p/ds:best")
+    assert not api.artifact_exists("p/ds:v1")
+    with pytest.raises(wandb.ArtifactNotFoundError):
+        api.artifact("p/ds:v1")
+    history = three_versions[1].history()
+    assert [(e.field, e.old, e.new) for e in history] == [
+        ("alias", "best", None),
+        ("state", "committed", "deleted"),
+    ]
+
+
+def test_deleted_versions_disappear_from_queries(three_versions: list[wandb.Artifact]) -> None:
+    api = wandb.Api()
+    api.artifact("p/ds:v0").delete()
+    assert [a.version for a in api.artifacts("dataset", "p/ds")] == ["v2", "v1"]
+    (coll,) = api.artifact_collections("p", "dataset")
+    assert coll.version_count == 2
+    runs_outputs = [a.version for r in api.runs("p") for a in r.logged_artifacts()]
+    assert "v0" not in runs_outputs
+    assert sorted(runs_outputs) == ["v1", "v2"]
+
+
+def test_version_numbers_are_never_reused(work: Path, three_versions: list[wandb.Artifact]) -> None:
+    wandb.Api().artifact("p/ds:v2").delete()
+    # Logging v2's exact content again makes a new version, v3; it does not revive v2.
+    again = _log(work / "v2")
+    assert again.version == "v3"
+    assert [a.version for a in wandb.Api().artifacts("dataset", "p/ds")] == ["v3", "v1", "v0"]
+
+
+def test_deleted_version_object_refuses_edits_and_downloads(
+    three_versions: list[wandb.Artifact], work: Path
+) -> None:
+    v0 = wandb.Api().artifact("p/ds:v0")
+    v0.delete()
+    v0.description = "too late"
+    with pytest.raises(wandb.ArtifactStateError, match="deleted"):
+        v0.save()
+    with pytest.raises(wandb.ArtifactStateError, match="deleted"):
+        v0.download(work / "out")
+    v0.delete()  # deleting twice is harmless
+    assert [e.field for e in v0.history()] == ["state"]
+
+
+# -- gc --------------------------------------------------------------------------------
+
+
+def test_gc_reclaims_only_blobs_no_live_version_needs(
+    store: Path, three_versions: list[wandb.Artifact], work: Path
+) -> None:
+    api = wandb.Api()
+    v0_manifest = three_versions[0]._record.manifest_digest  # type: ignore[union-attr]
+    manifest_path = store / "blobs" / v0_manifest[:2] / v0_manifest[2:]
+    manifest_size = manifest_path.stat().st_size
+    api.artifact("p/ds:v0").delete()
+    report = wandb.gc(grace=0)
+    only0 = _blob(store, b"only in v0")
+    assert not only0.exists()
+    assert not manifest_path.exists()
+    assert _blob(store, b"shared bytes").exists()
+    assert _blob(store, b"only in v1").exists()
+    assert report.blobs_removed == 2
+    assert set(report.removed) == {hash_bytes(b"only in v0"), v0_manifest}
+    assert report.bytes_freed == len(b"only in v0") + manifest_size
+    assert report.live_versions == 2
+    assert report.blobs_kept == 5  # shared, only1, only2, two manifests
+    for version in ("v1", "v2"):
+        art = api.artifact(f"p/ds:{version}")
+        art.verify(art.download(work / version / "check"))
+    again = wandb.gc(grace=0)
+    assert again.blobs_removed == 0
+    assert again.bytes_freed == 0
+
+
+def test_gc_report_bytes_match_disk(store: Path, three_versions: list[wandb.Artifact]) -> None:
+    def disk() -> int:
+        return sum(p.stat().st_size for p in (store / "blobs").rglob("*") if p.is_file())
+
+    before = disk()
+    wandb.Api().artifact("p/ds:v2").delete()
+    report = wandb.gc(grace=0)
+    assert before - disk() == report.bytes_freed > 0
+    assert report.bytes_kept == disk()
+
+
+def test_dry_run_removes_nothing(store: Path, three_versions: list[wandb.Artifact]) -> None:
+    wandb.Api().artifact("p/ds:v0").delete()
+    dry = wandb.gc(grace=0, dry_run=True)
+    assert dry.dry_run
+    assert dry.blobs_removed == 2
+    assert _blob(store, b"only in v0").exists()
+    real = wandb.gc(grace=0)
+    assert real.removed == dry.removed
+
+
+def test_grace_period_protects_recent_blobs(
+    store: Path, three_versions: list[wandb.Artifact]
+) -> None:
+    wandb.Api().artifact("p/ds:v0").delete()
+    report = wandb.gc()  # default grace: one hour
+    assert report.blobs_removed == 0
+    assert report.blobs_in_grace == 2
+    assert report.grace_seconds == HOUR
+    _age_all_blobs(store)
+    aged = wandb.gc(grace=timedelta(hours=1))
+    assert aged.blobs_removed == 2
+    assert not _blob(store, b"only in v0").exists()
+
+
+def test_negative_grace_is_refused(three_versions: list[wandb.Artifact]) -> None:
+    with pytest.raises(ValueError, match="negative"):
+        wandb.gc(grace=-1)
+
+
+def test_gc_removes_stale_temp_files_only(
+    store: Path, three_versions: list[wandb.Artifact]
+) -> None:
+    stale = write(store / "tmp" / "put-stale", "partial")
+    fresh = write(store / "tmp" / "put-fresh", "being written")
+    old = time.time() - 2 * HOUR
+    os.utime(stale, (old, old))
+    report = wandb.gc()
+    assert report.temp_files_removed == 1
+    assert not stale.exists()
+    assert fresh.exists()
+
+
+def test_gc_stops_when_a_live_manifest_is_unreadable(
+    store: Path, three_versions: list[wandb.Artifact]
+) -> None:
+    wandb.Api().artifact("p/ds:v0").delete()
+    manifest = three_versions[2]._record.manifest_digest  # type: ignore[union-attr]
+    path = store / "blobs" / manifest[:2] / manifest[2:]
+    path.unlink()
+    with pytest.raises(wandb.StoreError, match="ds:v2") as info:
+        wandb.gc(grace=0)
+    assert "without deleting anything" in str(info.value)
+    assert _blob(store, b"only in v0").exists()
+
+
+def test_api_gc_matches_module_gc(store: Path, three_versions: list[wandb.Artifact]) -> None:
+    wandb.Api().artifact("p/ds:v0").delete()
+    report = wandb.Api().gc(grace=0)
+    assert report.blobs_removed == 2
+    as_dict = report.to_dict()
+    assert as_dict["removed"] == list(report.removed)
+    assert "removed 2 blob(s)" in str(report)
+
+
+# -- staging never leaks ----------------------------------------------------------------
+
+
+def test_failed_ingest_leaves_no_temp_file(
+    store: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ipyartifacts.blobs.local as local
+
+    src = write(work / "big.bin", os.urandom(3 << 20))
+    calls = {"n": 0}
+    real = local.iter_chunks
+
+    def failing(stream, size=local.CHUNK_SIZE):  # type: ignore[no-untyped-def]
+        for chunk in real(stream, size):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError("disk on fire")
+            yield chunk
+
+    monkeypatch.setattr(local, "iter_chunks", failing)
+    art = wandb.Artifact("x", "dataset")
+    with pytest.raises(OSError, match="disk on fire"):
+        art.add_file(src)
+    assert list((store / "tmp").iterdir()) == []
+
+
+def test_changed_source_leaves_no_temp_file(store: Path, work: Path) -> None:
+    src = write(work / "a.txt", "before")
+    art = wandb.Artifact("x", "dataset")
+    art.add_file(src, policy="immutable")
+    write(src, "after!")
+    with wandb.init(project="p") as run, pytest.raises(wandb.SourceChangedError):
+        run.log_artifact(art)
+    assert list((store / "tmp").iterdir()) == []
+
+
+# -- gc while another process logs ------------------------------------------------------
+
+_WRITER = textwrap.dedent(
+    """
+    import shutil, sys
+    from pathlib import Path
+    import ipyartifacts as wandb
+
+    src, copies, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    copies.mkdir()
+    with wandb.init(project="p", job_type="writer") as run:
+        for i in range(count):
+            path = src / f"c{i}.bin"
+            if i % 2:  # a fresh inode: read and stored again (put-if-absent finds the blob)
+                path = Path(shutil.copy(path, copies / f"c{i}.bin"))
+            art = wandb.Artifact("w", "dataset")
+            art.add_file(path, name="data.bin")  # even i: stat-cache hit, blob reused
+            run.log_artifact(art)
+    print("done", flush=True)
+    """
+)
+
+
+def test_gc_while_another_process_reuses_old_orphans(store: Path, work: Path) -> None:
+    """The hard case: a writer re-logs content whose blobs are old and unreferenced.
+
+    Every blob the writer needs is an orphan older than the grace period when the writer
+    starts, so only touch-on-reuse plus move-recheck-delete keep them. GC runs in a loop
+    for the writer's whole life; afterwards every version it logged must be whole.
+    """
+    count = 40
+    src = work / "src"
+    for i in range(count):
+        write(src / f"c{i}.bin", os.urandom(2048) + bytes([i]))
+    for i in range(count):  # log each, then delete it: its blob becomes an orphan
+        art = wandb.Artifact("old", "dataset")
+        art.add_file(src / f"c{i}.bin", name="data.bin")
+        with wandb.init(project="p") as run:
+            run.log_artifact(art)
+        art.delete()
+    for i in range(10):  # orphans nobody will reuse: GC must still reclaim those
+        art = wandb.Artifact("junk", "dataset")
+        art.add_file(write(work / "junk" / f"j{i}", os.urandom(100)))
+        with wandb.init(project="p") as run:
+            run.log_artifact(art)
+        art.delete()
+    _age_all_blobs(store)
+    get_client(store).stat_cache.flush()
+
+    env = {**os.environ, "IPYARTIFACTS_STORE": str(store)}
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(src), str(work / "copies"), str(count)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    removed = 0
+    rounds = 0
+    while True:
+        finished = writer.poll() is not None
+        removed += wandb.gc(grace=timedelta(hours=1)).blobs_removed
+        rounds += 1
+        if finished:
+            break
+    out, err = writer.communicate()
+    assert writer.returncode == 0, err
+    assert "done" in out
+    assert removed >= 10  # the junk (and manifests of deleted versions) went
+    api = wandb.Api()
+    versions = api.artifacts("dataset", "p/w")
+    assert len(versions) == count
+    for art in versions:
+        target = work / "check" / art.version
+        art.verify(art.download(target))
+    assert rounds >= 2
+
+
+_STAGER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    import ipyartifacts as wandb
+
+    src, count = Path(sys.argv[1]), int(sys.argv[2])
+    with wandb.init(project="p", job_type="writer") as run:
+        drafts = []
+        for i in range(count):
+            art = wandb.Artifact("w", "dataset")
+            art.add_file(src / f"c{i}.bin", name="data.bin")  # blob exists: reused
+            drafts.append(art)
+        print("staged", flush=True)
+        assert sys.stdin.readline().strip() == "go"
+        for art in drafts:
+            run.log_artifact(art)
+    print("done", flush=True)
+    """
+)
+
+
+def test_gc_between_staging_and_commit_keeps_reused_blobs(store: Path, work: Path) -> None:
+    """A writer stages drafts whose blobs are old orphans, GC runs, then the writer commits.
+
+    Deterministic (a pipe handshake, no sleeps): reusing a blob refreshes it, so GC with
+    a one-hour grace keeps it although it was unreferenced and hours old.
+    """
+    count = 5
+    src = work / "src"
+    for i in range(count):
+        write(src / f"c{i}.bin", os.urandom(1024) + bytes([i]))
+        art = wandb.Artifact("old", "dataset")
+        art.add_file(src / f"c{i}.bin", name="data.bin")
+        with wandb.init(project="p") as run:
+            run.log_artifact(art)
+        art.delete()
+    _age_all_blobs(store)
+    get_client(store).stat_cache.flush()
+    env = {**os.environ, "IPYARTIFACTS_STORE": str(store)}
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _STAGER, str(src), str(count)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout is not None
+    assert writer.stdin is not None
+    assert writer.stdout.readline().strip() == "staged"
+    report = wandb.gc(grace=timedelta(hours=1))
+    assert report.blobs_removed == count  # the deleted versions' manifests only
+    assert report.blobs_in_grace == count  # the data blobs the writer reused
+    writer.stdin.write("go\n")
+    writer.stdin.flush()
+    _out, err = writer.communicate()
+    assert writer.returncode == 0, err
+    for art in wandb.Api().artifacts("dataset", "p/w"):
+        art.verify(art.download(work / "check" / art.version))
