@@ -437,3 +437,71 @@ def test_gcs_records_generation(gcs: Gcs) -> None:
     generation = gcs.put("g/a.txt", b"alpha")
     [entry] = wandb.Artifact("ds", "dataset").add_reference(gcs.uri("g/a.txt"))
     assert entry.extra["version"] == str(generation)
+
+
+# -- re-downloading, verify, connection settings -------------------------------------------
+
+
+def test_verify_and_redownload_of_checksummed_references(s3: S3, site: Site, work: Path) -> None:
+    src = write(work / "local.txt", "local")
+    s3.put("obj.txt", b"object")  # a single-part upload: its ETag is the MD5
+    site.files["web.txt"] = b"web"
+    art = wandb.Artifact("mix", "dataset")
+    art.add_reference(src.as_uri())
+    art.add_reference(s3.uri("obj.txt"))
+    art.add_reference(site.url("web.txt"))
+    logged = fresh(log(art))
+    root = Path(logged.download(work / "out"))
+    logged.verify(root)  # an opaque ETag (web.txt) is unprovable, not "modified"
+    inodes = {p: (root / p).stat().st_ino for p in ("local.txt", "obj.txt", "web.txt")}
+    logged.download(root)
+    assert (root / "local.txt").stat().st_ino == inodes["local.txt"], "unchanged file refetched"
+    assert (root / "obj.txt").stat().st_ino == inodes["obj.txt"], "unchanged object refetched"
+    # An opaque HTTP ETag proves nothing about local bytes: fetched (and checked) again.
+    assert (root / "web.txt").stat().st_ino != inodes["web.txt"]
+    (root / "obj.txt").write_bytes(b"OBJECT")
+    with pytest.raises(errors.VerificationError) as info:
+        logged.verify(root)
+    assert "obj.txt" in info.value.modified
+    logged.download(root)
+    assert (root / "obj.txt").read_bytes() == b"object"
+
+
+def test_unreachable_endpoint_fails_fast_naming_the_uri(
+    s3: S3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{sock.getsockname()[1]}")
+        started = time.monotonic()
+        with pytest.raises(errors.StoreError) as info:
+            wandb.Artifact("ds", "dataset").add_reference(s3.uri("a.txt"))
+    assert s3.uri("a.txt") in str(info.value)
+    assert "Traceback" not in str(info.value)
+    assert time.monotonic() - started < 30
+
+
+def test_credentials_from_an_aws_profile_file(
+    s3: S3, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from obstore.auth.boto3 import Boto3CredentialProvider
+
+    from ipyartifacts import _objectstore
+
+    s3.put("a.txt", b"alpha")
+    creds = write(
+        work / "aws-credentials", "[lab]\naws_access_key_id = k\naws_secret_access_key = s\n"
+    )
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(work / "no-config"))
+    monkeypatch.setenv("AWS_PROFILE", "lab")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_METADATA_ENDPOINT", "http://127.0.0.1:9")  # never leave loopback
+    assert isinstance(_objectstore._aws_profile_credentials(), Boto3CredentialProvider)
+    [entry] = wandb.Artifact("ds", "dataset").add_reference(s3.uri("a.txt"))
+    assert entry.size == 5

@@ -27,7 +27,14 @@ __all__ = ["place_entries", "remove_extra", "verify_dir"]
 _TEMP_PREFIX = ".ipa-"
 
 
-def _matches(client: Client, dest: Path, entry: ManifestEntry) -> bool:
+def _matches(client: Client, dest: Path, entry: ManifestEntry, unprovable: bool = False) -> bool:
+    """Whether ``dest`` holds ``entry``'s bytes; ``unprovable`` is the answer for a reference
+    whose record cannot prove it (an opaque ETag, ``checksum=False``)."""
+    if entry.ref is not None:  # a reference's digest is not of its bytes
+        from ._references import local_copy_matches
+
+        verdict = local_copy_matches(client, dest, entry)
+        return unprovable if verdict is None else verdict
     try:
         if not dest.is_file() or dest.stat().st_size != entry.size:
             return False
@@ -118,7 +125,9 @@ def verify_dir(client: Client, manifest: Manifest, root: Path, name: str) -> Non
     missing = [p for p in manifest.entries if p not in present]
     extra = sorted(present - set(manifest.entries))
     modified = [
-        e.path for e in manifest if e.path in present and not _matches(client, root / e.path, e)
+        e.path
+        for e in manifest
+        if e.path in present and not _matches(client, root / e.path, e, unprovable=True)
     ]
     if missing or modified or extra:
         parts = []

@@ -23,6 +23,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -30,7 +31,7 @@ from .errors import ArtifactNotFoundError, InvalidPathError, StoreError
 
 if TYPE_CHECKING:
     from obstore import GetOptions
-    from obstore.store import ClientConfig
+    from obstore.store import ClientConfig, RetryConfig
 
 __all__ = [
     "OBJECT_SCHEMES",
@@ -99,6 +100,17 @@ def _explicit_http(*names: str) -> bool:
     return any(os.environ.get(n, "").lower().startswith("http://") for n in names)
 
 
+# Fail in about a second on an unreachable endpoint, not after object_store's 3 minutes.
+_RETRY: RetryConfig = {
+    "max_retries": 3,
+    "backoff": {
+        "init_backoff": timedelta(milliseconds=100),
+        "max_backoff": timedelta(seconds=2),
+        "base": 2,
+    },
+}
+
+
 def _build_store(scheme: str, bucket: str) -> Any:
     from obstore.store import GCSStore, S3Store
 
@@ -107,16 +119,46 @@ def _build_store(scheme: str, bucket: str) -> Any:
         if scheme == "s3":
             if _explicit_http("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT"):
                 options["allow_http"] = True
-            return S3Store(bucket, client_options=options or None)
+            return S3Store(
+                bucket,
+                client_options=options or None,
+                retry_config=_RETRY,
+                credential_provider=_aws_profile_credentials(),
+            )
         if _explicit_http("GOOGLE_BASE_URL") or _service_account_http():
             options["allow_http"] = True
-        return GCSStore(bucket, client_options=options or None)
+        return GCSStore(bucket, client_options=options or None, retry_config=_RETRY)
     except Exception as exc:  # obstore raises its own config errors
         raise StoreError(
             f"Cannot connect to {scheme}://{bucket}: {_short(exc)}. Check the "
             f"{'AWS_*' if scheme == 's3' else 'GOOGLE_*'} environment variables.",
             store=f"{scheme}://{bucket}",
         ) from exc
+
+
+def _aws_profile_credentials() -> Any:
+    """Credentials from ``~/.aws`` (profiles, SSO) via boto3, when the environment has none.
+
+    object_store reads only environment variables and instance metadata; most laptops
+    keep their AWS credentials in ``~/.aws/credentials`` (``AWS_PROFILE`` picks one).
+    """
+    if os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_SKIP_SIGNATURE", "").lower() in (
+        "1",
+        "true",
+    ):
+        return None
+    try:
+        import boto3  # type: ignore[import-untyped,unused-ignore]
+        from obstore.auth.boto3 import Boto3CredentialProvider
+    except ImportError:
+        return None
+    try:
+        session = boto3.Session()
+        if session.get_credentials() is None:
+            return None
+        return Boto3CredentialProvider(session)
+    except Exception:  # a broken profile: let object_store's own chain report it
+        return None
 
 
 def _service_account_http() -> bool:

@@ -261,6 +261,55 @@ def _object_entry(obj: Any, logical: str) -> ManifestEntry:
 # -- downloading ---------------------------------------------------------------------------
 
 
+def local_copy_matches(client: Client, dest: Path, entry: ManifestEntry) -> bool | None:
+    """Whether ``dest`` holds the bytes recorded for reference ``entry``; None if unprovable.
+
+    Provable with a content checksum: the recorded BLAKE3 (local files, ETag-less URLs),
+    or an S3/GCS ETag that is a plain MD5 (objects uploaded in one part). An opaque or
+    multipart ETag, or ``checksum=False``, proves nothing about local bytes: the answer
+    is None when the file is there (with the recorded size, if one was recorded), so a
+    download fetches it again while ``verify`` does not call it modified.
+    """
+    if entry.ref is None:
+        return False
+    try:
+        if not dest.is_file():
+            return False
+        if entry.extra.get("checksum") is False:
+            return None
+        if dest.stat().st_size != entry.size:
+            return False
+        recorded = entry.extra.get("blake3")
+        if isinstance(recorded, str):
+            return client.digest_of(dest)[0] == recorded
+        md5 = _md5_etag(entry)
+        if md5 is not None:
+            return _md5_file(dest) == md5
+    except OSError:
+        return False
+    return None
+
+
+def _md5_etag(entry: ManifestEntry) -> str | None:
+    etag = entry.extra.get("etag")
+    if not isinstance(etag, str) or urlsplit(str(entry.ref)).scheme not in ("s3", "gs"):
+        return None
+    value = etag.strip('"').lower()
+    if len(value) == 32 and all(c in "0123456789abcdef" for c in value):
+        return value
+    return None
+
+
+def _md5_file(path: Path) -> str:
+    import hashlib
+
+    md5 = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as stream:
+        for chunk in iter_chunks(stream):
+            md5.update(chunk)
+    return md5.hexdigest()
+
+
 def fetch_reference(client: Client, entry: ManifestEntry, dest: Path) -> None:
     """Fetch a reference entry's target into ``dest`` after checking it still matches.
 
