@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ipyartifacts as wandb
 from ipyartifacts import _filters, errors
@@ -264,3 +266,37 @@ def test_symlinked_folders_are_not_followed(project: Path) -> None:
         "link.csv",
         "train.csv",
     ]
+
+
+PATTERNS = ["*.csv", "a/", "a/*", "**/b", "b", "*", "a/**/c.csv", "/c.csv", "?.txt", "b/*.txt"]
+NAMES = ["a", "b", "c.csv", "d.txt", "e"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    paths=st.sets(
+        st.lists(st.sampled_from(NAMES), min_size=1, max_size=3).map(tuple), min_size=1, max_size=8
+    ),
+    pattern=st.sampled_from(PATTERNS),
+)
+def test_include_and_exclude_of_one_pattern_partition_the_files(
+    tmp_path_factory: pytest.TempPathFactory, paths: set[tuple[str, ...]], pattern: str
+) -> None:
+    root = tmp_path_factory.mktemp("tree")
+    made = set()
+    for parts in sorted(paths, key=len):
+        target = root.joinpath(*parts)
+        # a name already used as a file cannot also be a folder, and vice versa
+        if (
+            any(root.joinpath(*parts[:i]).is_file() for i in range(1, len(parts)))
+            or target.exists()
+        ):
+            continue
+        write(target, "/".join(parts))
+        made.add("/".join(parts))
+    kept = set(_filters.select_files(root, include=pattern))
+    dropped = set(_filters.select_files(root, exclude=pattern))
+    assert kept | dropped == made
+    assert not kept & dropped, f"{pattern!r} both includes and excludes {kept & dropped}"
