@@ -124,6 +124,8 @@ def _emitting(func: F) -> F:
     def wrapper(*args: Any, as_json: bool, **kwargs: Any) -> Any:
         fe = frontend()
         fe.as_json = as_json
+        if fe.parse_only:
+            return None
         result = func(fe, *args, **kwargs)
         fe.result = result
         return result
@@ -371,15 +373,21 @@ def files_command(fe: _ops.Frontend, spec: str, project: str | None) -> Any:
 @cli.command("diff", context_settings=_CONTEXT)
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")
+@click.option(
+    "--key",
+    default=None,
+    metavar="COLUMN",
+    help="For tables changed between A and B: match rows by this column (else whole rows).",
+)
 @_project_option
 @_emitting
-def diff_command(fe: _ops.Frontend, a: str, b: str, project: str | None) -> Any:
-    """Compare two versions: files added, removed and modified, and metadata changes.
+def diff_command(fe: _ops.Frontend, a: str, b: str, key: str | None, project: str | None) -> Any:
+    """Compare two versions: files added, removed and modified, metadata, and table rows.
 
     B may be a full name or just a version of A's artifact:
     `diff mnist:v0 v1` means `diff mnist:v0 mnist:v1`.
     """
-    return _ops.diff(fe, a, b, project)
+    return _ops.diff(fe, a, b, project, key)
 
 
 @cli.command("lineage", context_settings=_CONTEXT)
@@ -490,6 +498,8 @@ def cache_group(ctx: click.Context) -> Any:
     if ctx.invoked_subcommand is None:
         fe = ctx.find_object(_ops.Frontend)
         assert fe is not None
+        if fe.parse_only:
+            return None
         result = _ops.cache_size(fe)
         fe.result = result
         return result

@@ -29,6 +29,7 @@ import shlex
 from typing import Any
 
 import click
+from IPython.core.completer import CompletionContext, SimpleCompletion, context_matcher
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
@@ -134,11 +135,9 @@ def _usage_line(exc: click.UsageError) -> str:
 
 def _check_arguments(args: list[str]) -> None:
     """Parse (but do not run) a command line, so a typo fails before the cell runs."""
+    fe = Frontend(name="magic", start_run=_notebook.session_run, parse_only=True)
     try:
-        with cli.make_context(PROG, list(args), obj=None) as ctx:
-            name, command, rest = cli.resolve_command(ctx, ctx.protected_args + ctx.args)
-            assert command is not None
-            command.make_context(name or "", rest, parent=ctx).close()
+        cli.main(args=list(args), prog_name=PROG, obj=fe, standalone_mode=False)
     except click.UsageError as exc:
         raise UsageError(_usage_line(exc)) from None
 
@@ -152,11 +151,7 @@ def _artifact_candidates() -> list[str]:
 
     api = ipyartifacts.Api()
     project = api._default_project()
-    listing = getattr(api, "artifact_collections", None)
-    if listing is not None:
-        names = sorted({str(getattr(c, "name", c)) for c in listing(project, None)})
-    else:  # builds without collection listing: what the project's runs logged
-        names = sorted({a.collection_name for r in api.runs(project) for a in r.logged_artifacts()})
+    names = [c.name for c in api.artifact_collections(project)]
     out: list[str] = []
     for name in names:
         out.append(name)
@@ -166,30 +161,44 @@ def _artifact_candidates() -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def complete(_shell: Any, event: Any) -> list[str]:
-    """IPython ``complete_command`` hook for ``%artifact``."""
-    before = str(getattr(event, "text_until_cursor", event.line))
+def candidates_for(before: str) -> tuple[str, list[str]]:
+    """Completions for the text before the cursor: ``(word being typed, candidates)``."""
     words = before.split()
     typing_word = not before.endswith((" ", "\t"))
+    current = words[-1] if typing_word and words else ""
     position = len(words) - (1 if typing_word else 0)  # index of the word being typed
     if position <= 1:
         ctx = click.Context(cli)
-        return [*cli.list_commands(ctx), "--help"]
+        return current, [c for c in [*cli.list_commands(ctx), "--help"] if c.startswith(current)]
     command = words[1]
-    current = words[-1] if typing_word else ""
     if command not in _NAME_COMMANDS or current.startswith("-"):
-        return []
+        return current, []
     if position > 2 and not (command == "diff" and position == 3):
-        return []
+        return current, []
     try:
-        candidates = _artifact_candidates()
+        found = _artifact_candidates()
     except Exception:  # completion must never raise into the editor
-        return []
-    if ":" in current:
-        # IPython splits tokens at ':': complete the alias part only.
-        stem = current.split(":", 1)[0]
-        return [c.split(":", 1)[1] for c in candidates if c.startswith(f"{stem}:")]
-    return candidates
+        return current, []
+    return current, [c for c in found if c.startswith(current)]
+
+
+@context_matcher()  # type: ignore[untyped-decorator]
+def artifact_matcher(context: CompletionContext) -> dict[str, Any]:
+    """IPython completion matcher (API v2) for ``%artifact`` lines.
+
+    Completes command names, then artifact names, ``name:vN`` and ``name:alias``.
+    IPython's tokens stop at ``:``, so the whole word (``mnist:b``) is replaced.
+    """
+    before = context.text_until_cursor
+    if not before.lstrip().startswith((PROG + " ", "%" + PROG + " ")):
+        return {"completions": [], "suppress": False}
+    word, matches = candidates_for(before.lstrip())
+    return {
+        "completions": [SimpleCompletion(text=m, type="artifact") for m in matches],
+        "matched_fragment": word,
+        "suppress": bool(matches),
+        "ordered": True,
+    }
 
 
 # -- extension entry points -----------------------------------------------------------------
@@ -199,9 +208,14 @@ def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext ipyartifacts``: register the magics, cell tracking and completion."""
     ipython.register_magics(ArtifactMagics)
     _notebook.install(ipython)
-    ipython.set_hook("complete_command", complete, str_key=PROG)
+    completer = getattr(ipython, "Completer", None)
+    if completer is not None and artifact_matcher not in completer.custom_matchers:
+        completer.custom_matchers.append(artifact_matcher)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """``%unload_ext ipyartifacts``: stop tracking cells (the magics stay registered)."""
+    """``%unload_ext ipyartifacts``: stop tracking cells and completing (magics stay)."""
     _notebook.uninstall(ipython)
+    completer = getattr(ipython, "Completer", None)
+    if completer is not None and artifact_matcher in completer.custom_matchers:
+        completer.custom_matchers.remove(artifact_matcher)

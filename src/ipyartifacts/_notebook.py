@@ -70,7 +70,12 @@ class _State:
 
 def _pre_run_cell(info: Any) -> None:
     shell = _State.shell
-    count = getattr(shell, "execution_count", None) if shell is not None else None
+    # The number the front end shows as In[N]. IPython 9 increments execution_count before
+    # pre_run_cell, IPython 8 after the cell: the display hook's prompt_count is N in both.
+    hook = getattr(shell, "displayhook", None)
+    count = getattr(hook, "prompt_count", None)
+    if not isinstance(count, int):
+        count = getattr(shell, "execution_count", None)
     _State.cell = CellInfo(
         execution_count=count if isinstance(count, int) else None,
         source=str(getattr(info, "raw_cell", "") or ""),

@@ -40,6 +40,7 @@ from .errors import ArtifactError, ArtifactNotFoundError, VerificationError
 if TYPE_CHECKING:
     from ._api import Api
     from ._artifact import Artifact
+    from ._query import ArtifactCollection
     from ._run import Run
 
 __all__ = ["Frontend", "is_table_like", "qualify"]
@@ -74,6 +75,8 @@ class Frontend:
     finish_runs : bool
         Finish the runs a command started when it ends (the CLI: one run per command;
         the magics keep the kernel session's run).
+    parse_only : bool
+        Check the arguments and stop before doing anything (the cell magic, before its cell).
     """
 
     name: str
@@ -82,6 +85,7 @@ class Frontend:
     progress: bool = False
     emit: Callable[[Frontend, Any], None] | None = None
     finish_runs: bool = False
+    parse_only: bool = False
     store: str | None = None
     as_json: bool = False
     result: Any = None
@@ -215,13 +219,7 @@ def log(
 
 
 def _add_table(artifact: Artifact, table: Any, name: str) -> None:
-    add = getattr(artifact, "add", None)
-    if add is None:
-        raise FrontendError(
-            f"{name!r} holds a table, but this build of ipyartifacts cannot log tables "
-            "(Artifact.add is missing). Save it to a file and log the file."
-        )
-    add(table, name)
+    artifact.add(table, name)  # stored as NAME.parquet; read back with artifact.get(NAME)
 
 
 @contextmanager
@@ -289,27 +287,8 @@ def use(
 
 
 def read_table(artifact: Artifact, name: str) -> Any:
-    """Table entry ``name`` of ``artifact`` as a ``pyarrow.Table``."""
-    get = getattr(artifact, "get", None)
-    if get is None:
-        raise FrontendError(
-            "This build of ipyartifacts cannot read table entries (Artifact.get is missing)."
-        )
-    value = get(name)
-    if value is None:
-        raise ArtifactNotFoundError(f"{artifact.name} has no table {name!r}.", name=name)
-    import pyarrow as pa
-
-    if isinstance(value, pa.Table):
-        return value
-    if isinstance(value, pa.RecordBatch):
-        return pa.Table.from_batches([value])
-    to_arrow = getattr(value, "to_arrow", None)
-    if callable(to_arrow):
-        return to_arrow()
-    if is_table_like(value):  # pandas
-        return pa.Table.from_pandas(value, preserve_index=False)
-    raise FrontendError(f"{artifact.name}/{name} is a {type(value).__name__}, not a table.")
+    """Table entry ``name`` (or ``name.parquet``) of ``artifact`` as a ``pyarrow.Table``."""
+    return artifact.get(name)
 
 
 def _download(fe: Frontend, artifact: Artifact, root: str | None) -> str:
@@ -375,38 +354,29 @@ def collections(
     fe: Frontend, type: str | None = None, project: str | None = None
 ) -> CollectionsView:
     api = fe.api(project)
-    listing = getattr(api, "artifact_collections", None)
-    if listing is None:
-        raise FrontendError(
-            "ls needs Api.artifact_collections, which this build of ipyartifacts lacks."
-        )
     chosen = project or api._default_project()
     rows = []
-    for coll in listing(chosen, type):
+    for coll in api.artifact_collections(chosen, type):
         rows.append(_collection_info(api, chosen, coll))
     rows.sort(key=lambda c: c.name)
     return CollectionsView(chosen, tuple(rows), type)
 
 
-def _collection_info(api: Api, project: str, coll: Any) -> CollectionInfo:
-    name = str(getattr(coll, "name", coll))
+def _collection_info(api: Api, project: str, coll: ArtifactCollection) -> CollectionInfo:
     latest: Artifact | None
     try:
-        latest = api.artifact(f"{project}/{name}:latest")
+        latest = api.artifact(f"{project}/{coll.name}:latest")
     except ArtifactNotFoundError:
         latest = None
-    count = getattr(coll, "version_count", None)
-    if count is None:
-        count = len(api.artifacts(None, f"{project}/{name}"))
     return CollectionInfo(
         project=project,
-        name=name,
-        type=str(getattr(coll, "type", latest.type if latest else "")),
-        versions=int(count),
-        latest=latest.version if latest else None,
+        name=coll.name,
+        type=coll.type,
+        versions=coll.version_count,
+        latest=coll.latest_version,
         size=latest.size if latest else None,
         updated_at=latest.created_at if latest else None,
-        description=getattr(coll, "description", None),
+        description=coll.description,
     )
 
 
@@ -418,40 +388,39 @@ def files(fe: Frontend, spec: str, project: str | None = None) -> FilesView:
     )
 
 
-def diff(fe: Frontend, a: str, b: str, project: str | None = None) -> DiffView:
-    """Compare two versions; ``b`` may be just ``:vN`` / ``vN`` for another version of ``a``."""
+def diff(
+    fe: Frontend, a: str, b: str, project: str | None = None, key: str | None = None
+) -> DiffView:
+    """Compare two versions (``Api.diff``); ``b`` may be just ``:vN`` / ``vN`` of ``a``.
+
+    ``key`` names the column that matches rows of tables modified between the versions.
+    """
     if b.startswith(":"):
         b = a.partition(":")[0] + b
     elif b.startswith("v") and b[1:].isdigit():
         b = f"{a.partition(':')[0]}:{b}"
-    api = fe.api(project)
-    left = api.artifact(qualify(a, project))
-    right = api.artifact(qualify(b, project))
-    old = {e.path: e for e in left.manifest}
-    new = {e.path: e for e in right.manifest}
-    changes: list[DiffEntry] = []
-    for path in sorted(old.keys() | new.keys()):
-        o, n = old.get(path), new.get(path)
-        if o is not None and n is not None and o.digest == n.digest:
-            continue
-        status = "added" if o is None else "removed" if n is None else "modified"
-        changes.append(
-            DiffEntry(
-                path,
-                status,
-                o.size if o else None,
-                n.size if n else None,
-                o.digest if o else None,
-                n.digest if n else None,
+    found = fe.api(project).diff(qualify(a, project), qualify(b, project), key=key)
+    changes = sorted(
+        (
+            DiffEntry(f.path, status, f.old_size, f.new_size, f.old_digest, f.new_digest)
+            for status, group in (
+                ("added", found.added),
+                ("removed", found.removed),
+                ("modified", found.modified),
             )
-        )
-    meta = tuple(
-        (k, left.metadata.get(k), right.metadata.get(k))
-        for k in sorted(left.metadata.keys() | right.metadata.keys())
-        if left.metadata.get(k) != right.metadata.get(k)
+            for f in group
+        ),
+        key=lambda c: c.path,
     )
-    unchanged = len(old.keys() & new.keys()) - sum(c.status == "modified" for c in changes)
-    return DiffView(left.qualified_name, right.qualified_name, tuple(changes), unchanged, meta)
+    return DiffView(
+        found.a,
+        found.b,
+        tuple(changes),
+        found.unchanged,
+        tuple((m.key, m.old, m.new) for m in found.metadata_changes),
+        tables=tuple((t.path, t.summary(), t.to_dict()) for t in found.tables),
+        diff=found,
+    )
 
 
 def lineage(fe: Frontend, spec: str, depth: int = 2, project: str | None = None) -> LineageView:
@@ -521,6 +490,9 @@ def runs(fe: Frontend, project: str | None = None) -> RunsView:
 def alias(
     fe: Frontend, spec: str, alias_name: str, remove: bool = False, project: str | None = None
 ) -> VersionView:
+    from ._names import validate_alias
+
+    validate_alias(alias_name)  # 'latest' and 'vN' are managed, never set or removed by hand
     artifact = fe.api(project).artifact(qualify(spec, project))
     if remove:
         if alias_name not in artifact.aliases:
@@ -575,11 +547,8 @@ def delete(
             f"rm needs an explicit version, like {spec}:v3 or {spec}:best; it never guesses."
         )
     artifact = fe.api(project).artifact(qualify(spec, project))
-    remover = getattr(artifact, "delete", None)
-    if remover is None:
-        raise FrontendError("This build of ipyartifacts cannot delete versions (Artifact.delete).")
     name = artifact.qualified_name
-    remover(delete_aliases=delete_aliases)
+    artifact.delete(delete_aliases=delete_aliases)
     return MessageView(
         f"Deleted {name}. Its files are reclaimed by `gc` once no version uses them.",
         {"deleted": name},

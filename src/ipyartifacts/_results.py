@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from ._artifact import Artifact
+    from ._diff import ArtifactDiff
     from ._run import Run
 
 __all__ = [
@@ -204,6 +205,13 @@ class Result:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(self.text())
 
+    def _summary(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        # Defined here, next to _repr_pretty_, so IPython's pretty printer picks the latter.
+        return f"<{type(self).__name__} {self._summary()}>"
+
     @property
     def exit_code(self) -> int:
         """0 unless the result reports a failure (``verify`` of a mismatching folder)."""
@@ -258,8 +266,8 @@ class VersionView(Result):
     def qualified_name(self) -> str:
         return f"{self.project}/{self.name}:{self.version}"
 
-    def __repr__(self) -> str:
-        return f"<VersionView {self.qualified_name}>"
+    def _summary(self) -> str:
+        return f"{self.qualified_name}"
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -321,8 +329,8 @@ class VersionsView(Result):
     name: str
     versions: tuple[VersionView, ...]
 
-    def __repr__(self) -> str:
-        return f"<VersionsView {self.project}/{self.name}: {len(self.versions)} versions>"
+    def _summary(self) -> str:
+        return f"{self.project}/{self.name}: {len(self.versions)} versions"
 
     def __len__(self) -> int:
         return len(self.versions)
@@ -370,8 +378,8 @@ class CollectionsView(Result):
     collections: tuple[CollectionInfo, ...]
     type_filter: str | None = None
 
-    def __repr__(self) -> str:
-        return f"<CollectionsView {self.project}: {len(self.collections)} collections>"
+    def _summary(self) -> str:
+        return f"{self.project}: {len(self.collections)} collections"
 
     def __len__(self) -> int:
         return len(self.collections)
@@ -404,8 +412,8 @@ class FilesView(Result):
     qualified_name: str
     entries: tuple[tuple[str, int, str, str | None], ...]  # path, size, digest, ref
 
-    def __repr__(self) -> str:
-        return f"<FilesView {self.qualified_name}: {len(self.entries)} files>"
+    def _summary(self) -> str:
+        return f"{self.qualified_name}: {len(self.entries)} files"
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -452,9 +460,11 @@ class DiffView(Result):
     changes: tuple[DiffEntry, ...]
     unchanged: int
     metadata_changes: tuple[tuple[str, Any, Any], ...] = ()  # key, old, new
+    tables: tuple[tuple[str, str, dict[str, Any]], ...] = field(default=(), hash=False)
+    diff: ArtifactDiff | None = field(default=None, compare=False, hash=False)
 
-    def __repr__(self) -> str:
-        return f"<DiffView {self.a} -> {self.b}: {len(self.changes)} changes>"
+    def _summary(self) -> str:
+        return f"{self.a} -> {self.b}: {len(self.changes)} changes"
 
     @property
     def added(self) -> list[str]:
@@ -488,6 +498,7 @@ class DiffView(Result):
                 for c in self.changes
             ],
             "metadata": [{"key": k, "old": o, "new": n} for k, o, n in self.metadata_changes],
+            "tables": [data for _path, _summary, data in self.tables],
         }
 
     def blocks(self) -> list[Block]:
@@ -517,6 +528,12 @@ class DiffView(Result):
                         (k, json.dumps(o, default=str), json.dumps(n, default=str))
                         for k, o, n in self.metadata_changes
                     ),
+                )
+            )
+        if self.tables:
+            out.append(
+                Grid(
+                    "tables", ("path", "rows and schema"), tuple((p, s) for p, s, _ in self.tables)
                 )
             )
         return out
@@ -553,8 +570,8 @@ class LineageView(Result):
     nodes: tuple[LineageNode, ...]
     edges: tuple[LineageEdge, ...]
 
-    def __repr__(self) -> str:
-        return f"<LineageView {self.subject}: {len(self.nodes)} nodes>"
+    def _summary(self) -> str:
+        return f"{self.subject}: {len(self.nodes)} nodes"
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -627,8 +644,8 @@ class RunsView(Result):
             ),
         )
 
-    def __repr__(self) -> str:
-        return f"<RunsView {self.project}: {len(self.runs)} runs>"
+    def _summary(self) -> str:
+        return f"{self.project}: {len(self.runs)} runs"
 
     def __len__(self) -> int:
         return len(self.runs)
@@ -660,8 +677,8 @@ class PathView(Result):
     recorded: bool  # True for ``use`` (recorded as the run's input)
     run_id: str | None = None
 
-    def __repr__(self) -> str:
-        return f"<PathView {self.path!r}>"
+    def _summary(self) -> str:
+        return f"{self.path!r}"
 
     def __str__(self) -> str:
         return self.path
@@ -686,8 +703,8 @@ class MessageView(Result):
     failed: bool = False
     details: tuple[tuple[str, str], ...] = ()
 
-    def __repr__(self) -> str:
-        return f"<MessageView {self.message!r}>"
+    def _summary(self) -> str:
+        return f"{self.message!r}"
 
     @property
     def exit_code(self) -> int:

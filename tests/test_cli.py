@@ -1,0 +1,431 @@
+"""The ``ipyartifacts`` CLI: click's CliRunner for every command, and real subprocesses.
+
+Each test has its own store ($IPYARTIFACTS_STORE, from conftest) and working directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+import ipyartifacts
+from ipyartifacts import _ops
+from ipyartifacts.cli import cli, cli_frontend, main
+from tests.helpers import write
+
+
+def run_cli(*args: str, code: int = 0) -> Result:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == code, (result.exit_code, result.output)
+    return result
+
+
+def as_json(*args: str) -> Any:
+    return json.loads(run_cli(*args, "--json").stdout)
+
+
+@pytest.fixture
+def data(work: Path) -> Path:
+    write(work / "data" / "train.csv", "x,y\n1,2\n")
+    write(work / "data" / "sub" / "labels.txt", "cat\ndog\n")
+    return work / "data"
+
+
+# -- log / show / versions ----------------------------------------------------------------
+
+
+def test_log_then_show_round_trips_every_option(data: Path) -> None:
+    run_cli(
+        "log", str(data), "--name", "mnist", "--type", "dataset", "--alias", "best",
+        "--tag", "raw", "--description", "first cut", "--meta", "epochs=10",
+        "--meta", "note=hello world", "--meta", 'tags=["a", 1]',
+    )  # fmt: skip
+    shown = as_json("show", "mnist:best")
+    assert shown["qualified_name"] == "uncategorized/mnist:v0"
+    assert shown["type"] == "dataset"
+    assert set(shown["aliases"]) == {"best", "latest"}
+    assert shown["tags"] == ["raw"]
+    assert shown["description"] == "first cut"
+    assert shown["metadata"] == {"epochs": 10, "note": "hello world", "tags": ["a", 1]}
+    assert shown["file_count"] == 2
+    files = as_json("files", "mnist")
+    assert [f["path"] for f in files] == ["sub/labels.txt", "train.csv"]
+    assert files[1]["size"] == len("x,y\n1,2\n")
+
+
+def test_put_is_a_synonym_of_log(data: Path) -> None:
+    out = run_cli("put", str(data), "--name", "mnist", "--type", "dataset").stdout
+    assert "uncategorized/mnist:v0" in out
+    assert ipyartifacts.Api().artifact("mnist:v0").file_count == 2
+
+
+def test_identical_content_makes_no_new_version_and_says_so(data: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    again = run_cli("log", str(data), "-n", "mnist", "-t", "dataset").stdout
+    assert "no new version" in again
+    write(data / "train.csv", "x,y\n1,2\n3,4\n")
+    changed = run_cli("log", str(data), "-n", "mnist", "-t", "dataset").stdout
+    assert "mnist:v1" in changed and "no new version" not in changed
+    versions = as_json("versions", "mnist")
+    assert [v["version"] for v in versions] == ["v1", "v0"]
+    assert "latest" in versions[0]["aliases"] and "latest" not in versions[1]["aliases"]
+
+
+def test_several_paths_keep_file_names_and_folder_names(data: Path, work: Path) -> None:
+    write(work / "readme.md", "hi")
+    run_cli("log", str(data), str(work / "readme.md"), "-n", "bundle", "-t", "misc")
+    paths = [f["path"] for f in as_json("files", "bundle")]
+    assert paths == ["data/sub/labels.txt", "data/train.csv", "readme.md"]
+
+
+def test_project_option_scopes_log_and_listing(data: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "--project", "vision")
+    assert as_json("ls") == []
+    listed = as_json("ls", "--project", "vision")
+    assert [(c["name"], c["project"], c["versions"]) for c in listed] == [("mnist", "vision", 1)]
+    assert as_json("show", "vision/mnist")["project"] == "vision"
+    runs = as_json("runs", "--project", "vision")
+    assert [(r["job_type"], r["state"]) for r in runs] == [("cli", "finished")]
+
+
+def test_ls_filters_by_type(data: Path, work: Path) -> None:
+    write(work / "model.bin", b"\x00\x01")
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    run_cli("log", str(work / "model.bin"), "-n", "net", "-t", "model")
+    assert sorted(c["name"] for c in as_json("ls")) == ["mnist", "net"]
+    assert [c["name"] for c in as_json("ls", "--type", "model")] == ["net"]
+    text = run_cli("ls").stdout
+    assert "mnist" in text and "dataset" in text and "net" in text
+
+
+# -- use / get ------------------------------------------------------------------------------
+
+
+def test_use_downloads_prints_the_path_and_records_the_input(data: Path, work: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "--alias", "best")
+    out = run_cli("use", "mnist:best", "--root", str(work / "got")).stdout.strip()
+    assert out == str(work / "got")
+    assert (work / "got" / "sub" / "labels.txt").read_text() == "cat\ndog\n"
+    users = ipyartifacts.Api().artifact("mnist:v0").used_by()
+    assert [(r.job_type, r.state) for r in users] == [("cli", "finished")]
+
+
+def test_get_downloads_without_recording(data: Path, work: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    got = as_json("get", "mnist:v0", "--root", str(work / "got"))
+    assert got["path"] == str(work / "got") and got["recorded_as_input_of"] is None
+    assert (work / "got" / "train.csv").exists()
+    assert ipyartifacts.Api().artifact("mnist:v0").used_by() == []
+
+
+def test_use_default_root_is_artifacts_name_version(data: Path, work: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    out = run_cli("use", "mnist").stdout.strip()
+    assert Path(out) == Path("artifacts") / "mnist-v0"
+    assert (work / out / "train.csv").is_file()
+
+
+def test_use_checks_the_type(data: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    out = run_cli("use", "mnist", "--type", "model", code=1).output
+    assert "'dataset'" in out and "Traceback" not in out
+
+
+def test_as_is_refused_in_a_terminal(data: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    out = run_cli("use", "mnist", "--as", "x", code=1).output
+    assert "only works in the %artifact magic" in out
+
+
+def test_download_with_progress_places_the_same_files(
+    data: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(30):
+        write(data / "many" / f"f{i:02}.bin", os.urandom(100 + i))
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    monkeypatch.setattr(_ops, "PROGRESS_MIN_FILES", 5)
+    fe = cli_frontend()
+    fe.progress = True
+    view = _ops.use(fe, "mnist", root=str(work / "p"), record=False)
+    plain = ipyartifacts.Api().artifact("mnist").download(work / "q")
+    got = sorted(p.relative_to(work / "p") for p in (work / "p").rglob("*") if p.is_file())
+    want = sorted(p.relative_to(plain) for p in Path(plain).rglob("*") if p.is_file())
+    assert got == want and len(got) == 32
+    assert all((work / "p" / r).read_bytes() == (Path(plain) / r).read_bytes() for r in got)
+    assert str(view) == str(work / "p")
+
+
+# -- diff / lineage ------------------------------------------------------------------------------
+
+
+def test_diff_reports_added_removed_modified_and_metadata(data: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "--meta", "rows=1")
+    write(data / "train.csv", "x,y\n1,2\n3,4\n")
+    (data / "sub" / "labels.txt").unlink()
+    write(data / "new.txt", "new")
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "--meta", "rows=2")
+    diff = as_json("diff", "mnist:v0", "mnist:v1")
+    assert diff["added"] == ["new.txt"]
+    assert diff["removed"] == ["sub/labels.txt"]
+    assert diff["modified"] == ["train.csv"]
+    assert diff["unchanged"] == 0
+    assert diff["metadata"] == [{"key": "rows", "old": 1, "new": 2}]
+    short = as_json("diff", "mnist:v0", "v1")
+    assert short["modified"] == ["train.csv"]
+    text = run_cli("diff", "mnist:v0", ":v1").stdout
+    assert "1 added, 1 removed, 1 modified" in text
+    assert "+  new.txt" in text and "~  train.csv" in text
+
+
+def test_diff_of_a_table_counts_rows_by_key(work: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [1, 2, 3], "v": ["a", "b", "c"]}), work / "t.parquet")
+    run_cli("log", str(work / "t.parquet"), "-n", "tab", "-t", "table")
+    pq.write_table(pa.table({"id": [2, 3, 4], "v": ["b", "C", "d"]}), work / "t.parquet")
+    run_cli("log", str(work / "t.parquet"), "-n", "tab", "-t", "table")
+    diff = as_json("diff", "tab:v0", "v1", "--key", "id")
+    (table,) = diff["tables"]
+    assert (table["rows_added"], table["rows_removed"], table["rows_changed"]) == (1, 1, 1)
+    text = run_cli("diff", "tab:v0", "v1", "--key", "id").stdout
+    assert "tables" in text and "t.parquet" in text and "~1 (by 'id')" in text
+
+
+def test_lineage_follows_runs_both_ways(data: Path, work: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    with ipyartifacts.init(job_type="train") as run:
+        run.use_artifact("mnist:latest")
+        write(work / "model.bin", b"weights")
+        run.log_artifact(str(work / "model.bin"), name="net", type="model")
+    up = as_json("lineage", "net")
+    labels = {n["label"]: n for n in up["nodes"]}
+    assert labels["uncategorized/mnist:v0"]["depth"] == -2
+    train = next(n for n in up["nodes"] if n["kind"] == "run" and n["depth"] == -1)
+    assert train["detail"] == "train, finished"
+    kinds = {(e["source"], e["target"]): e["kind"] for e in up["edges"]}
+    mnist_id = labels["uncategorized/mnist:v0"]["id"]
+    assert kinds[(mnist_id, train["id"])] == "input"
+    down = as_json("lineage", "mnist")
+    assert {n["label"] for n in down["nodes"] if n["depth"] == 2} == {"uncategorized/net:v0"}
+    text = run_cli("lineage", "mnist").stdout
+    assert "downstream" in text and "uncategorized/net:v0" in text
+
+
+# -- editing ---------------------------------------------------------------------------------
+
+
+def test_alias_sets_moves_and_removes(data: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    write(data / "more.txt", "more")
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    run_cli("alias", "mnist:v0", "prod")
+    assert as_json("show", "mnist:prod")["version"] == "v0"
+    moved = run_cli("alias", "mnist:v1", "prod").stdout
+    assert "moved from v0" in moved
+    assert as_json("show", "mnist:prod")["version"] == "v1"
+    run_cli("alias", "mnist:v1", "prod", "--remove")
+    out = run_cli("show", "mnist:prod", code=1).output
+    assert "prod" in out
+
+
+@pytest.mark.parametrize("alias", ["latest", "v3", "bad name"])
+def test_reserved_or_invalid_alias_is_one_error_line(data: Path, alias: str) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    out = run_cli("alias", "mnist:v0", alias, code=1).output
+    assert out.startswith("Error: ") and out.count("\n") == 1
+
+
+def test_tag_adds_and_removes(data: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    run_cli("tag", "mnist:v0", "raw", "checked")
+    assert sorted(as_json("show", "mnist")["tags"]) == ["checked", "raw"]
+    run_cli("tag", "mnist:v0", "raw", "--remove")
+    assert as_json("show", "mnist")["tags"] == ["checked"]
+    assert "no tag 'zzz'" in run_cli("tag", "mnist:v0", "zzz", "--remove", code=1).output
+
+
+def test_rm_needs_an_explicit_version_and_respects_aliases(data: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "--alias", "best")
+    write(data / "more.txt", "more")
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    assert "explicit version" in run_cli("rm", "mnist", code=1).output
+    refused = run_cli("rm", "mnist:v0", code=1).output
+    assert "best" in refused
+    run_cli("rm", "mnist:v0", "--delete-aliases")
+    assert [v["version"] for v in as_json("versions", "mnist")] == ["v1"]
+
+
+def test_verify_exit_codes_and_details(data: Path, work: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    run_cli("get", "mnist", "--root", str(work / "copy"))
+    assert "matches" in run_cli("verify", "mnist:v0", str(work / "copy")).stdout
+    write(work / "copy" / "train.csv", "tampered")
+    write(work / "copy" / "extra.txt", "x")
+    result = run_cli("verify", "mnist:v0", str(work / "copy"), "--json", code=1)
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert report["modified"] == ["train.csv"] and report["extra"] == ["extra.txt"]
+
+
+# -- housekeeping ----------------------------------------------------------------------------
+
+
+def test_gc_reclaims_the_files_of_a_deleted_version(data: Path, work: Path) -> None:
+    write(work / "big.bin", os.urandom(4096))
+    run_cli("log", str(work / "big.bin"), "-n", "blob", "-t", "misc")
+    write(work / "big.bin", os.urandom(10))
+    run_cli("log", str(work / "big.bin"), "-n", "blob", "-t", "misc")
+    run_cli("rm", "blob:v0")
+    dry = as_json("gc", "--dry-run", "--grace", "0")
+    assert dry["dry_run"] is True and dry["bytes_freed"] >= 4096
+    done = as_json("gc", "--grace", "0")
+    assert done["blobs_removed"] == dry["blobs_removed"] >= 1
+    assert as_json("gc", "--grace", "0")["blobs_removed"] == 0
+    assert ipyartifacts.Api().artifact("blob:v1").download(work / "ok")
+
+
+def test_cache_size_and_cleanup(work: Path) -> None:
+    size = as_json("cache", "size")
+    assert size["size"] == 0 and size["max_size"] > 0
+    assert "Cache" in run_cli("cache").stdout
+    cleaned = as_json("cache", "cleanup", "1MB")
+    assert cleaned["size_after"] <= 1_000_000
+    assert "not a size" in run_cli("cache", "cleanup", "lots", code=2).output or "size" in (
+        run_cli("cache", "cleanup", "lots", code=2).output
+    )
+
+
+def test_runs_lists_cli_runs(data: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    run_cli("use", "mnist")
+    runs = as_json("runs")
+    assert len(runs) == 2 and {r["state"] for r in runs} == {"finished"}
+    assert {r["job_type"] for r in runs} == {"cli"}
+
+
+# -- JSON everywhere, errors and exit codes ----------------------------------------------------
+
+
+LISTINGS = [
+    ("ls",),
+    ("versions", "mnist"),
+    ("show", "mnist"),
+    ("files", "mnist:v0"),
+    ("diff", "mnist:v0", "mnist:v0"),
+    ("lineage", "mnist"),
+    ("runs",),
+    ("gc", "--dry-run"),
+    ("cache", "size"),
+    ("get", "mnist"),
+    ("alias", "mnist:v0", "best"),
+    ("tag", "mnist:v0", "t1"),
+]
+
+
+@pytest.mark.parametrize("args", LISTINGS, ids=lambda a: " ".join(a))
+def test_every_listing_has_valid_json(data: Path, args: tuple[str, ...]) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    parsed = json.loads(run_cli(*args, "--json").stdout)
+    assert isinstance(parsed, (list, dict)) and parsed != {}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("show", "nothere"), "No artifact named 'nothere'"),
+        (("log", "missing-dir", "-n", "x", "-t", "dataset"), "no such file or folder"),
+        (("log", ".", "-n", "bad name", "-t", "dataset"), "Invalid artifact name"),
+        (("use", "mnist:v9"), "no version 'v9'"),
+    ],
+)
+def test_failures_exit_1_with_one_line(data: Path, args: tuple[str, ...], message: str) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    out = run_cli(*args, code=1).output
+    assert message in out
+    assert out.startswith("Error: ") and out.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("log", "data", "--type", "dataset"), ("show",), ("nope",), ("lineage", "x", "--depth", "0")],
+)
+def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
+    out = run_cli(*args, code=2).output
+    assert "Usage:" in out and "Traceback" not in out
+
+
+def test_meta_needs_key_value(data: Path) -> None:
+    out = run_cli("log", str(data), "-n", "m", "-t", "d", "--meta", "novalue", code=2).output
+    assert "key=value" in out
+
+
+def test_a_failed_command_marks_its_run_failed(data: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    run_cli("use", "mnist", "--type", "model", code=1)
+    states = sorted(r.state for r in ipyartifacts.Api().runs())
+    assert states == ["failed", "finished"]
+
+
+def test_store_option_overrides_the_environment(data: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other-store"
+    run_cli("--store", str(other), "log", str(data), "-n", "mnist", "-t", "dataset")
+    assert as_json("ls") == []
+    assert [c["name"] for c in as_json("--store", str(other), "ls")] == ["mnist"]
+    assert (other / "catalog.sqlite").is_file()
+
+
+def test_main_returns_exit_codes(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["log", str(data), "-n", "mnist", "-t", "dataset"]) == 0
+    assert main(["show", "nothere"]) == 1
+    assert main(["show"]) == 2
+    assert main(["--help"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "No artifact named 'nothere'" in err
+
+
+# -- real processes ----------------------------------------------------------------------------
+
+
+def _entry_points() -> list[list[str]]:
+    points = [[sys.executable, "-m", "ipyartifacts"]]
+    script = Path(sys.executable).parent / "ipyartifacts"
+    found = str(script) if script.exists() else shutil.which("ipyartifacts")
+    if found:
+        points.append([found])
+    return points
+
+
+@pytest.mark.parametrize("entry", _entry_points(), ids=lambda e: Path(e[-1]).name)
+def test_real_process_session(entry: list[str], data: Path, work: Path, store: Path) -> None:
+    env = {**os.environ, "IPYARTIFACTS_STORE": str(store)}
+
+    def proc(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*entry, *args], capture_output=True, text=True, env=env, cwd=work, timeout=120
+        )
+
+    logged = proc("log", "data", "--name", "mnist", "--type", "dataset", "--alias", "best")
+    assert logged.returncode == 0, logged.stderr
+    assert "uncategorized/mnist:v0" in logged.stdout
+    used = proc("use", "mnist:best", "--root", "got")
+    assert used.returncode == 0 and used.stdout.strip() == "got"
+    assert (work / "got" / "train.csv").read_text() == "x,y\n1,2\n"
+    listed = proc("versions", "mnist", "--json")
+    assert [v["version"] for v in json.loads(listed.stdout)] == ["v0"]
+    missing = proc("show", "nothere")
+    assert missing.returncode == 1
+    assert (
+        missing.stderr.startswith("Error: No artifact named") and "Traceback" not in missing.stderr
+    )
+    usage = proc("log", "data")
+    assert usage.returncode == 2 and "Missing option" in usage.stderr
+    assert proc("--version").stdout.strip().endswith(ipyartifacts.__version__)

@@ -1,0 +1,338 @@
+"""The ``%artifact`` / ``%%artifact`` magics, through a real IPython shell.
+
+Every test has its own store (conftest sets $IPYARTIFACTS_STORE) and ends with no
+active run. Cells are run with ``store_history=True``, as a notebook kernel does, so
+execution counts and cell hooks behave as they do in Jupyter.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from IPython.core.completer import provisionalcompleter
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.testing import globalipapp
+
+import ipyartifacts
+from ipyartifacts import _notebook
+from ipyartifacts._results import DiffView, LineageView, VersionsView, VersionView
+from tests.helpers import write
+
+
+@pytest.fixture(scope="module")
+def shell() -> InteractiveShell:
+    globalipapp.start_ipython()  # once per process; later calls do nothing
+    ip = globalipapp.get_ipython()
+    assert ip is not None
+    return ip
+
+
+@pytest.fixture
+def ip(shell: InteractiveShell, work: Path) -> Iterator[InteractiveShell]:
+    shell.run_line_magic("load_ext", "ipyartifacts")
+    shell.user_ns.pop("__vsc_ipynb_file__", None)
+    shell.user_ns.pop("__session__", None)
+    yield shell
+    ipyartifacts.finish()
+    shell.run_line_magic("unload_ext", "ipyartifacts")
+
+
+@pytest.fixture
+def data(work: Path) -> Path:
+    write(work / "data" / "train.csv", "x,y\n1,2\n")
+    return work / "data"
+
+
+def cell(ip: InteractiveShell, source: str) -> Any:
+    """Run a cell like a kernel does; return its value; fail on any error."""
+    result = ip.run_cell(source, store_history=True)
+    assert result.success, result.error_in_exec or result.error_before_exec
+    return result.result
+
+
+def failing(ip: InteractiveShell, source: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """Run a cell that must fail with a UsageError; return what the user sees."""
+    capsys.readouterr()
+    result = ip.run_cell(source, store_history=True)
+    assert not result.success
+    assert type(result.error_in_exec).__name__ == "UsageError", result.error_in_exec
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert "Traceback" not in shown
+    return str(result.error_in_exec)
+
+
+def usage_rows(store: Path, role: str) -> list[dict[str, Any]]:
+    with sqlite3.connect(store / "catalog.sqlite") as db:
+        rows = db.execute("SELECT provenance FROM usage WHERE role = ?", (role,)).fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+# -- log and use --------------------------------------------------------------------------------
+
+
+def test_log_and_use_on_one_session_run(ip: InteractiveShell, data: Path, work: Path) -> None:
+    view = cell(ip, "%artifact log data --name mnist --type dataset --alias best")
+    assert isinstance(view, VersionView)
+    assert view.qualified_name == "uncategorized/mnist:v0"
+    path = cell(ip, "%artifact use mnist:best --root got")
+    assert path == "got"
+    assert (work / "got" / "train.csv").read_text() == "x,y\n1,2\n"
+    artifact = ipyartifacts.Api().artifact("mnist:v0")
+    maker, users = artifact.logged_by(), artifact.used_by()
+    assert maker is not None and [u.id for u in users] == [maker.id]
+    assert maker.job_type == "notebook" and maker.state == "running"
+    assert ipyartifacts.run is not None and ipyartifacts.run.id == maker.id
+
+
+def test_use_as_binds_the_path(ip: InteractiveShell, data: Path) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset")
+    cell(ip, "%artifact use mnist --as datadir")
+    assert Path(ip.user_ns["datadir"], "train.csv").is_file()
+
+
+def test_an_existing_run_is_reused_and_project_switches_runs(
+    ip: InteractiveShell, data: Path
+) -> None:
+    mine = ipyartifacts.init(project="mine", job_type="prep")
+    cell(ip, "%artifact log data -n mnist -t dataset")
+    assert ipyartifacts.Api().artifact("mine/mnist").logged_by() == mine
+    cell(ip, "%artifact log data -n mnist -t dataset --project other")
+    other = ipyartifacts.Api().artifact("other/mnist").logged_by()
+    assert other is not None and other.project == "other" and other.job_type == "notebook"
+
+
+def test_provenance_records_cell_count_hash_and_notebook(
+    ip: InteractiveShell, data: Path, store: Path
+) -> None:
+    ip.user_ns["__vsc_ipynb_file__"] = "/home/me/analysis.ipynb"
+    source = "%artifact log data -n mnist -t dataset"
+    count = ip.execution_count
+    cell(ip, source)
+    cell(ip, "x = %artifact use mnist")
+    (out,) = usage_rows(store, "output")
+    (used,) = usage_rows(store, "input")
+    assert out["notebook"] == used["notebook"] == "/home/me/analysis.ipynb"
+    assert out["cell"]["execution_count"] == count
+    assert used["cell"]["execution_count"] == count + 1
+    assert out["cell"]["code_hash"] == _notebook.CellInfo(None, source).code_hash
+    assert out["cell"]["code_hash"] != used["cell"]["code_hash"]
+    assert ipyartifacts.run is not None and ipyartifacts.run.name == "analysis"
+
+
+def test_api_calls_in_a_cell_get_provenance_too(
+    ip: InteractiveShell, data: Path, store: Path
+) -> None:
+    cell(
+        ip,
+        "import ipyartifacts\nrun = ipyartifacts.init()\nrun.log_artifact('data', name='m', type='d')",
+    )
+    (out,) = usage_rows(store, "output")
+    assert out["cell"]["code_hash"]
+
+
+# -- tables ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3], 'b': ['x', 'y', 'z']})",
+        "import polars as pl\ndf = pl.DataFrame({'a': [1, 2, 3], 'b': ['x', 'y', 'z']})",
+        "import pyarrow as pa\ndf = pa.table({'a': [1, 2, 3], 'b': ['x', 'y', 'z']})",
+    ],
+    ids=["pandas", "polars", "pyarrow"],
+)
+def test_a_table_variable_is_logged_as_a_table(ip: InteractiveShell, make: str) -> None:
+    cell(ip, make)
+    cell(ip, "%artifact log df --name features --type table")
+    assert [e.path for e in ipyartifacts.Api().artifact("features").files()] == ["df.parquet"]
+    table = cell(ip, "%artifact use features --table df --as t")
+    import pyarrow as pa
+
+    assert isinstance(ip.user_ns["t"], pa.Table) and table.equals(ip.user_ns["t"])
+    assert ip.user_ns["t"].to_pydict() == {"a": [1, 2, 3], "b": ["x", "y", "z"]}
+
+
+def test_a_name_that_is_not_a_table_is_a_path(ip: InteractiveShell, work: Path) -> None:
+    write(work / "data", "i am a file")
+    cell(ip, "data = 42")
+    cell(ip, "%artifact log data --name f --type misc")
+    assert [e.path for e in ipyartifacts.Api().artifact("f").files()] == ["data"]
+
+
+# -- cell magic ---------------------------------------------------------------------------------
+
+
+def test_cell_magic_runs_the_cell_then_logs_what_it_wrote(
+    ip: InteractiveShell, work: Path, store: Path
+) -> None:
+    body = (
+        "from pathlib import Path\nPath('out').mkdir()\nPath('out/result.txt').write_text('42')\n"
+    )
+    view = cell(ip, f"%%artifact log --name results --type eval out\n{body}")
+    assert isinstance(view, VersionView) and view.file_count == 1
+    assert (work / "out" / "result.txt").read_text() == "42"
+    (out,) = usage_rows(store, "output")
+    assert out["cell"]["source"] == body
+
+
+def test_cell_magic_checks_arguments_before_running_the_cell(
+    ip: InteractiveShell, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = failing(ip, "%%artifact log --type eval out\nopen('ran', 'w').close()", capsys)
+    assert "--name" in message
+    assert not (work / "ran").exists()
+
+
+def test_cell_magic_logs_nothing_when_the_cell_fails(ip: InteractiveShell, work: Path) -> None:
+    result = ip.run_cell(
+        "%%artifact log --name r --type eval out\nraise RuntimeError('boom')", store_history=True
+    )
+    assert isinstance(result.error_in_exec, RuntimeError)
+    assert not ipyartifacts.Api().artifact_exists("r")
+
+
+def test_cell_magic_is_only_for_log(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "%%artifact log" in failing(ip, "%%artifact use mnist\npass", capsys)
+
+
+# -- errors and help --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("%artifact show nothere", "No artifact named 'nothere'"),
+        ("%artifact log nowhere -n x -t d", "no such file or folder"),
+        ("%artifact log data --type d", "Missing option '--name'"),
+        ("%artifact frobnicate", "No such command 'frobnicate'"),
+        ("%artifact use mnist:v7", "no version 'v7'"),
+        ("%artifact log 'unclosed -n x -t d", "check the quotes"),
+        ("%artifact log data -n 'bad name' -t d", "Invalid artifact name"),
+    ],
+)
+def test_errors_are_one_usage_error_line(
+    ip: InteractiveShell,
+    data: Path,
+    capsys: pytest.CaptureFixture[str],
+    line: str,
+    expected: str,
+) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset")
+    message = failing(ip, line, capsys)
+    assert expected in message and "\n" not in message.strip()
+
+
+@pytest.mark.parametrize("line", ["%artifact --help", "%artifact log --help", "%artifact"])
+def test_help_prints_and_returns_nothing(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str
+) -> None:
+    assert cell(ip, line) is None
+    out = capsys.readouterr().out
+    assert "Usage: %artifact" in out
+
+
+# -- results and display ----------------------------------------------------------------------
+
+
+def test_listings_return_displayable_results(
+    ip: InteractiveShell, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A terminal shell formats text only; a notebook kernel also asks for HTML.
+    monkeypatch.setattr(ip.display_formatter.formatters["text/html"], "enabled", True)
+    cell(ip, "%artifact log data -n mnist -t dataset")
+    write(data / "more.txt", "more")
+    cell(ip, "%artifact log data -n mnist -t dataset")
+    versions = cell(ip, "%artifact versions mnist")
+    assert isinstance(versions, VersionsView) and len(versions) == 2
+    assert "<table>" in versions._repr_html_() and "v1" in versions._repr_html_()
+    diff = cell(ip, "%artifact diff mnist:v0 v1")
+    assert isinstance(diff, DiffView) and diff.added == ["more.txt"]
+    lineage = cell(ip, "%artifact lineage mnist:v1")
+    assert isinstance(lineage, LineageView)
+    formatted = ip.display_formatter.format(lineage)[0]
+    assert "lineage of uncategorized/mnist:v1" in formatted["text/plain"]
+    assert "upstream (what it was made from)" in formatted["text/html"]
+    assert repr(lineage).startswith("<LineageView uncategorized/mnist:v1")
+
+
+def test_json_returns_plain_data(ip: InteractiveShell, data: Path) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset")
+    listed = cell(ip, "%artifact ls --json")
+    assert [c["name"] for c in listed] == ["mnist"]
+    assert cell(ip, "%artifact use mnist --json")["path"].endswith("mnist-v0")
+
+
+def test_user_strings_are_escaped_in_html(ip: InteractiveShell, data: Path) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset -d '<img src=x onerror=alert(1)>'")
+    html = cell(ip, "%artifact show mnist")._repr_html_()
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+# -- completion -------------------------------------------------------------------------------
+
+
+def test_tab_completes_commands_names_and_aliases(ip: InteractiveShell, data: Path) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset --alias best")
+    cell(ip, "%artifact log data -n other -t dataset")
+
+    def complete(line: str) -> dict[str, tuple[int, int]]:
+        """What Jupyter gets (IPython's completions API): text -> replaced range."""
+        with provisionalcompleter():
+            found = ip.Completer.completions(line, len(line))
+            return {c.text: (c.start, c.end) for c in found}
+
+    assert "use" in complete("%artifact us")
+    names = complete("%artifact use mn")
+    assert set(names) == {"mnist", "mnist:best", "mnist:latest", "mnist:v0"}
+    # IPython's tokens stop at ':', yet the whole word is replaced, and nothing else
+    # (Python builtins from jedi) is offered.
+    after_colon = complete("%artifact use mnist:")
+    assert set(after_colon) == {"mnist:best", "mnist:latest", "mnist:v0"}
+    assert after_colon["mnist:best"] == (len("%artifact use "), len("%artifact use mnist:"))
+    assert set(complete("%artifact show mnist:b")) == {"mnist:best"}
+    assert set(complete("%artifact diff mnist:v0 ot")) == {"other", "other:latest", "other:v0"}
+    assert not any(k.startswith("mnist") for k in complete("%artifact log --na"))
+
+
+# -- notebook path discovery -------------------------------------------------------------------
+
+
+def test_notebook_path_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    shell = types.SimpleNamespace(user_ns={})
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert _notebook.notebook_path(shell) is None
+    monkeypatch.setenv("JPY_SESSION_NAME", "/srv/lab/train.ipynb")
+    assert _notebook.notebook_path(shell) == "/srv/lab/train.ipynb"
+    shell.user_ns["__session__"] = "work/lab.ipynb"
+    assert _notebook.notebook_path(shell) == "work/lab.ipynb"
+    shell.user_ns["__vsc_ipynb_file__"] = "/code/vs.ipynb"
+    assert _notebook.notebook_path(shell) == "/code/vs.ipynb"
+
+
+def test_colab_notebook_name_through_its_message_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def blocking_request(kind: str, timeout_sec: int = 0) -> dict[str, Any]:
+        calls.append(kind)
+        return {"ipynb": {"metadata": {"colab": {"name": "Tour.ipynb"}}}}
+
+    colab = types.ModuleType("google.colab")
+    message = types.ModuleType("google.colab._message")
+    message.blocking_request = blocking_request  # type: ignore[attr-defined]
+    colab._message = message  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab._message", message)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert _notebook.notebook_path(types.SimpleNamespace(user_ns={})) == "colab:Tour.ipynb"
+    assert calls == ["get_ipynb"]
