@@ -505,3 +505,21 @@ def test_credentials_from_an_aws_profile_file(
     assert isinstance(_objectstore._aws_profile_credentials(), Boto3CredentialProvider)
     [entry] = wandb.Artifact("ds", "dataset").add_reference(s3.uri("a.txt"))
     assert entry.size == 5
+
+
+def test_allow_missing_references_skips_only_missing_ones(s3: S3, work: Path) -> None:
+    s3.put("p/a.txt", b"alpha")
+    s3.put("p/b.txt", b"bravo")
+    s3.put("c.txt", b"charlie")
+    art = wandb.Artifact("ds", "dataset")
+    art.add_reference(s3.uri("p"))
+    art.add_reference(s3.uri("c.txt"))
+    logged = fresh(log(art))
+    s3.delete("p/a.txt")
+    with pytest.raises(errors.ArtifactNotFoundError):
+        logged.download(work / "strict")
+    out = Path(logged.download(work / "lenient", allow_missing_references=True))
+    assert files_under(out) == {"b.txt": b"bravo", "c.txt": b"charlie"}
+    s3.put("c.txt", b"CHANGED")
+    with pytest.raises(errors.ReferenceChangedError):
+        logged.download(work / "changed", allow_missing_references=True)

@@ -642,19 +642,23 @@ class Artifact:
         """Download the files into ``root`` (default ``./artifacts/<name>-v<N>``); return it.
 
         Every file is verified against its digest before it is put in place; files
-        already present with the right content are not rewritten.
+        already present with the right content are not rewritten. A reference whose
+        target is gone raises ArtifactNotFoundError, unless ``allow_missing_references``
+        (then it is skipped); a changed one always raises ReferenceChangedError.
 
         Examples
         --------
         >>> datadir = run.use_artifact("mnist:latest").download()  # doctest: +SKIP
         """
-        del allow_missing_references, skip_cache, multipart
+        del skip_cache, multipart
         client, _record = self._require_live("download")
         target = Path(root) if root is not None else self._default_root()
         entries = [
             e for e in self.manifest if path_prefix is None or e.path.startswith(path_prefix)
         ]
-        _download.place_entries(client, entries, target)
+        _download.place_entries(
+            client, entries, target, allow_missing_references=allow_missing_references
+        )
         return str(target)
 
     def checkout(self, root: str | os.PathLike[str] | None = None) -> str:

@@ -44,8 +44,17 @@ def _matches(client: Client, dest: Path, entry: ManifestEntry, unprovable: bool 
     return digest == entry.digest
 
 
-def place_entries(client: Client, entries: Iterable[ManifestEntry], root: Path) -> int:
-    """Write ``entries`` under ``root``; files already right are kept. Returns files written."""
+def place_entries(
+    client: Client,
+    entries: Iterable[ManifestEntry],
+    root: Path,
+    allow_missing_references: bool = False,
+) -> int:
+    """Write ``entries`` under ``root``; files already right are kept. Returns files written.
+
+    With ``allow_missing_references``, a reference whose target is gone is skipped
+    instead of raising ArtifactNotFoundError.
+    """
     root.mkdir(parents=True, exist_ok=True)
     written = 0
     for entry in entries:
@@ -54,8 +63,14 @@ def place_entries(client: Client, entries: Iterable[ManifestEntry], root: Path) 
             continue
         if entry.ref is not None:
             from ._references import fetch_reference
+            from .errors import ArtifactNotFoundError
 
-            fetch_reference(client, entry, dest)
+            try:
+                fetch_reference(client, entry, dest)
+            except ArtifactNotFoundError:
+                if not allow_missing_references:
+                    raise
+                continue
         else:
             _copy_verified(client, entry, dest)
         written += 1
