@@ -29,9 +29,8 @@ def _sources() -> list[Path]:
 
 def _expected_outputs() -> list[Path]:
     entries = [p for p in JS.glob("*.ts") if not p.name.endswith(".d.ts")]
-    outputs = [STATIC / f"{p.stem}.js" for p in entries]
-    outputs += [STATIC / f"{p.stem}.css" for p in entries if (JS / f"{p.stem}.css").exists()]
-    return outputs
+    # Every widget imports the shared stylesheet, so each entry yields a .js and a .css.
+    return [STATIC / f"{p.stem}{suffix}" for p in entries for suffix in (".js", ".css")]
 
 
 def up_to_date() -> bool:

@@ -9,6 +9,8 @@ export interface ColumnInfo {
   /** Arrow type as pyarrow prints it, e.g. "int64", "timestamp[us, tz=UTC]". */
   type: string;
   kind: ColumnKind;
+  /** Display hint: "bytes" shows integers as human-readable sizes. */
+  format: "bytes" | null;
 }
 
 export interface SortKey {
@@ -41,6 +43,8 @@ export interface FilterClause {
 export interface PageRequest {
   type: "page";
   id: number;
+  /** FileBrowser only: which table preview the page is for. */
+  table?: number;
   offset: number;
   limit: number;
   sort: SortKey[];
@@ -63,6 +67,7 @@ export interface PageResponse {
 export interface SummaryRequest {
   type: "summary";
   id: number;
+  table?: number;
   column: string;
 }
 
@@ -85,5 +90,79 @@ export interface ErrorResponse {
   message: string;
 }
 
-export type Request = PageRequest | SummaryRequest;
-export type Response = PageResponse | SummaryResponse | ErrorResponse;
+
+// -- FileBrowser ------------------------------------------------------------------------------
+
+export type PreviewKind = "table" | "image" | "text" | "facts";
+
+export interface TreeNode {
+  name: string;
+  path: string;
+  dir: boolean;
+  size: number;
+  count: number;
+  ref: string | null;
+}
+
+export interface ChildrenRequest {
+  type: "children";
+  id: number;
+  path: string;
+  offset: number;
+  limit: number;
+}
+
+export interface ChildrenResponse {
+  type: "children";
+  id: number;
+  path: string;
+  offset: number;
+  total: number;
+  nodes: TreeNode[];
+}
+
+export interface PreviewRequest {
+  type: "preview";
+  id: number;
+  path: string;
+}
+
+export interface PreviewResponse {
+  type: "preview";
+  id: number;
+  path: string;
+  kind: PreviewKind;
+  size: number;
+  digest: string;
+  ref: string | null;
+  mime: string | null;
+  text: string | null;
+  truncated: boolean;
+  /** Handle to send with page/summary requests for a table preview. */
+  table: number | null;
+  columns: ColumnInfo[];
+  num_rows: number;
+  note: string | null;
+}
+
+export interface DownloadRequest {
+  type: "download";
+  id: number;
+  path: string;
+}
+
+export interface DownloadResponse {
+  type: "download";
+  id: number;
+  path: string;
+  size: number;
+}
+
+export type Request = PageRequest | SummaryRequest | ChildrenRequest | PreviewRequest | DownloadRequest;
+export type Response =
+  | PageResponse
+  | SummaryResponse
+  | ErrorResponse
+  | ChildrenResponse
+  | PreviewResponse
+  | DownloadResponse;

@@ -1,9 +1,11 @@
 // The virtual-scrolling Arrow table grid: typed headers, click-to-sort, typed filters, lazy
 // per-column summaries. Rows arrive one page at a time (Arrow IPC) through `fetch`.
+import "./base.css";
+import "./table_view.css";
 import { decodePage } from "./arrow";
 import { el } from "./dom";
 import { filterHint, parseFilter } from "./filter";
-import { formatCell, formatCount } from "./format";
+import { formatBytes, formatCell, formatCount } from "./format";
 import type {
   ColumnInfo,
   ErrorResponse,
@@ -14,7 +16,7 @@ import type {
 } from "./protocol";
 import type { WithoutId } from "./rpc";
 import type { PageRequest, SummaryRequest } from "./protocol";
-import { Lru, pagesFor, visibleWindow } from "./viewport";
+import { Lru, MAX_SCROLL_HEIGHT, pagesFor, visibleWindow } from "./viewport";
 
 export const PAGE_SIZE = 100;
 const ROW_HEIGHT = 26;
@@ -31,6 +33,10 @@ export interface TableViewOptions {
   note: string | null;
   height: number;
   fetch: Fetch;
+  /** Column whose (display) value identifies a row for selection; no selection without it. */
+  keyColumn?: string;
+  selected?: string | null;
+  onSelect?: (key: string | null) => void;
 }
 
 /** Cycle a column's sort: none -> ascending -> descending -> none. */
@@ -76,10 +82,15 @@ export class TableView {
   private frame = 0;
   private filterTimer: ReturnType<typeof setTimeout> | undefined;
   private destroyed = false;
+  private readonly keyIndex: number;
+  private selected: string | null;
+  private selectedIndex = -1;
 
   constructor(opts: TableViewOptions) {
     this.opts = opts;
     this.total = opts.numRows;
+    this.keyIndex = opts.keyColumn ? opts.columns.findIndex((c) => c.name === opts.keyColumn) : -1;
+    this.selected = opts.selected ?? null;
     const widths = [64, ...opts.columns.map(columnWidth)];
     this.element = el("div", { cls: "ipa-root ipa-table" });
     this.element.style.setProperty("--ipa-cols", widths.map((w) => `${w}px`).join(" "));
@@ -106,6 +117,14 @@ export class TableView {
       this.body,
     ]);
     this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
+    if (this.keyIndex >= 0) {
+      this.rowsEl.addEventListener("click", (event) => {
+        const row = (event.target as HTMLElement).closest<HTMLElement>(".ipa-tr");
+        if (row?.dataset.row) this.selectIndex(Number(row.dataset.row), false);
+      });
+      this.scroller.addEventListener("keydown", (event) => this.onKey(event));
+      this.element.classList.add("ipa-selectable");
+    }
     this.range = el("span", { cls: "ipa-table-range ipa-muted" });
     const foot = el("div", { cls: "ipa-table-foot" }, [
       this.range,
@@ -174,6 +193,7 @@ export class TableView {
 
   private resetView(): void {
     this.generation++;
+    this.selectedIndex = -1;
     this.pages.clear();
     this.inflight.clear();
     this.scroller.scrollTop = 0;
@@ -239,10 +259,99 @@ export class TableView {
       cell.classList.remove("ipa-pending");
       cell.classList.toggle("ipa-null", value === null);
       // textContent only: cell values are user data.
-      const text = formatCell(value);
+      const info = this.opts.columns[j];
+      const text =
+        info.format === "bytes" && value !== null ? formatBytes(Number(value)) : formatCell(value);
       cell.textContent = text;
       cell.title = text.length > 30 ? text.slice(0, 2000) : "";
     }
+    if (this.keyIndex >= 0) {
+      const key = values ? formatCell(values[this.keyIndex]) : null;
+      const isSelected = key !== null && key === this.selected;
+      if (isSelected) this.selectedIndex = index;
+      row.classList.toggle("ipa-selected", isSelected);
+      row.setAttribute("aria-selected", isSelected ? "true" : "false");
+    }
+  }
+
+  /** Key (display text of the key column) of a loaded row, or null if not loaded yet. */
+  keyAt(index: number): string | null {
+    const values = this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+    return values ? formatCell(values[this.keyIndex]) : null;
+  }
+
+  /** Select a row by index in the current view, scroll it into view, tell the owner. */
+  selectIndex(index: number, scroll = true): void {
+    if (this.total === 0) return;
+    const target = Math.max(0, Math.min(this.total - 1, index));
+    this.selectedIndex = target;
+    const key = this.keyAt(target);
+    if (scroll) this.scrollToIndex(target);
+    if (key === null) {
+      // Not loaded yet: select once its page arrives.
+      this.pendingSelect = target;
+      this.schedule();
+      return;
+    }
+    this.pendingSelect = -1;
+    if (key !== this.selected) {
+      this.selected = key;
+      this.opts.onSelect?.(key);
+    }
+    this.schedule();
+  }
+
+  /** Set the selection from outside (e.g. the Python trait changed). */
+  setSelected(key: string | null): void {
+    this.selected = key;
+    this.selectedIndex = -1;
+    this.schedule();
+  }
+
+  private pendingSelect = -1;
+
+  private scrollToIndex(index: number): void {
+    const header = (this.scroller.firstElementChild as HTMLElement | null)?.offsetHeight ?? 0;
+    const view = this.scroller.clientHeight - header;
+    const win = visibleWindow(this.scroller.scrollTop, view, this.total, ROW_HEIGHT);
+    if (index < win.firstVisible) {
+      this.scroller.scrollTop = this.scrollTopFor(index, view);
+    } else if (index >= win.firstVisible + win.visibleCount) {
+      this.scroller.scrollTop = this.scrollTopFor(index - Math.max(0, win.visibleCount - 1), view);
+    }
+  }
+
+  private scrollTopFor(index: number, view: number): number {
+    const natural = this.total * ROW_HEIGHT;
+    const height = Math.min(natural, MAX_SCROLL_HEIGHT);
+    if (natural <= MAX_SCROLL_HEIGHT) return index * ROW_HEIGHT;
+    const visible = Math.ceil(view / ROW_HEIGHT) + 1;
+    return (index / Math.max(1, this.total - visible + 1)) * Math.max(1, height - view);
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const header = (this.scroller.firstElementChild as HTMLElement | null)?.offsetHeight ?? 0;
+    const pageRows = Math.max(1, Math.floor((this.scroller.clientHeight - header) / ROW_HEIGHT) - 1);
+    const current = this.selectedIndex;
+    const moves: Record<string, number> = {
+      ArrowDown: current < 0 ? 0 : current + 1,
+      ArrowUp: current < 0 ? 0 : current - 1,
+      PageDown: current + pageRows,
+      PageUp: current - pageRows,
+      Home: 0,
+      End: this.total - 1,
+    };
+    if (event.key === "Escape") {
+      this.selected = null;
+      this.selectedIndex = -1;
+      this.opts.onSelect?.(null);
+      this.schedule();
+      event.preventDefault();
+      return;
+    }
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    this.selectIndex(moves[event.key]);
   }
 
   private async loadPage(page: number): Promise<void> {
@@ -265,6 +374,10 @@ export class TableView {
     this.total = resp.total;
     const decoded = buffers.length > 0 ? decodePage(buffers[0]) : { names: [], rows: [] };
     this.pages.set(page, decoded.rows);
+    if (this.pendingSelect >= 0 && Math.floor(this.pendingSelect / PAGE_SIZE) === page) {
+      const index = this.pendingSelect;
+      queueMicrotask(() => this.selectIndex(index, false));
+    }
     this.setNote(resp.note ?? this.opts.note);
     this.updateStatus(resp.exact);
     this.element.dataset.loading = "false";

@@ -8,12 +8,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ipyartifacts.widgets.file_browser import FileBrowser
     from ipyartifacts.widgets.table_preview import TablePreview
+    from ipyartifacts.widgets.version_table import VersionTable
 
-__all__ = ["TablePreview"]
+__all__ = ["FileBrowser", "TablePreview", "VersionTable"]
 
 _LAZY = {
+    "FileBrowser": "ipyartifacts.widgets.file_browser",
     "TablePreview": "ipyartifacts.widgets.table_preview",
+    "VersionTable": "ipyartifacts.widgets.version_table",
 }
 
 

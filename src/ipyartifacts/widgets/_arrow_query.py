@@ -72,7 +72,12 @@ def column_kind(type_: pa.DataType) -> ColumnKind:
 def describe_columns(schema: pa.Schema) -> list[ColumnInfo]:
     """Column names, printed types and kinds for the front end's headers."""
     return [
-        ColumnInfo(name=field.name, type=str(field.type), kind=column_kind(field.type))
+        ColumnInfo(
+            name=field.name,
+            type=str(field.type),
+            kind=column_kind(field.type),
+            format="bytes" if (field.metadata or {}).get(b"ipa.format") == b"bytes" else None,
+        )
         for field in schema
     ]
 

@@ -35,6 +35,8 @@ class ColumnInfo(TypedDict):
     name: str
     type: str
     kind: ColumnKind
+    #: Display hint: ``"bytes"`` shows integers as human-readable sizes.
+    format: Literal["bytes"] | None
 
 
 class SortKey(TypedDict):
@@ -106,8 +108,92 @@ class ErrorResponse(TypedDict):
     message: str
 
 
-Response = PageResponse | SummaryResponse | ErrorResponse
-
-
 class BadRequestError(ValueError):
     """A front-end request that is malformed or names something that does not exist."""
+
+
+# -- FileBrowser ------------------------------------------------------------------------------
+
+PreviewKind = Literal["table", "image", "text", "facts"]
+
+
+class TreeNode(TypedDict):
+    """One entry of a directory listing: a file or a folder (with totals of what is under it)."""
+
+    name: str
+    path: str
+    dir: bool
+    size: int
+    count: int
+    ref: str | None
+
+
+class ChildrenRequest(TypedDict):
+    """List ``[offset, offset + limit)`` of a folder's children (folders first, by name)."""
+
+    type: Literal["children"]
+    id: int
+    path: str
+    offset: int
+    limit: int
+
+
+class ChildrenResponse(TypedDict):
+    type: Literal["children"]
+    id: int
+    path: str
+    offset: int
+    total: int
+    nodes: list[TreeNode]
+
+
+class PreviewRequest(TypedDict):
+    """Preview one file; the response's ``kind`` says how."""
+
+    type: Literal["preview"]
+    id: int
+    path: str
+
+
+class PreviewResponse(TypedDict):
+    """Facts about a file, plus text (``text``), image bytes (``buffers[0]``) or a table handle."""
+
+    type: Literal["preview"]
+    id: int
+    path: str
+    kind: PreviewKind
+    size: int
+    digest: str
+    ref: str | None
+    mime: str | None
+    text: str | None
+    truncated: bool
+    table: int | None
+    columns: list[ColumnInfo]
+    num_rows: int
+    note: str | None
+
+
+class DownloadRequest(TypedDict):
+    """The bytes of one stored file, for a browser download."""
+
+    type: Literal["download"]
+    id: int
+    path: str
+
+
+class DownloadResponse(TypedDict):
+    type: Literal["download"]
+    id: int
+    path: str
+    size: int
+
+
+Response = (
+    PageResponse
+    | SummaryResponse
+    | ErrorResponse
+    | ChildrenResponse
+    | PreviewResponse
+    | DownloadResponse
+)

@@ -104,6 +104,17 @@ class TableSource:
         self.note = note
         self._views: OrderedDict[str, _View] = OrderedDict()
         self._summaries: dict[str, Summary] = {}
+        #: Columns used for sorting/filtering but never shown (e.g. a version's number).
+        self.hidden_columns: frozenset[str] = frozenset()
+        #: Sorting by the key column sorts by the value column (e.g. "version" -> number).
+        self.sort_aliases: dict[str, str] = {}
+
+    @property
+    def visible_schema(self) -> pa.Schema:
+        """The schema the front end sees (without hidden columns)."""
+        import pyarrow as pa
+
+        return pa.schema([f for f in self.schema if f.name not in self.hidden_columns])
 
     # -- what subclasses provide ------------------------------------------------------------
     def _slice(self, offset: int, limit: int) -> pa.Table:
@@ -134,14 +145,17 @@ class TableSource:
             raise BadRequestError(
                 f"limit must be an integer from 0 to {MAX_PAGE_ROWS}, got {limit!r}"
             )
-        keys = sort_keys(sort, self.schema)
+        keys = [
+            (self.sort_aliases.get(name, name), order)
+            for name, order in sort_keys(sort, self.schema)
+        ]
         expr = filter_expression(filter, self.schema)
         if not keys and expr is None:
             stop = min(self.num_rows, offset + limit)
             rows = (
                 self._slice(offset, stop - offset) if stop > offset else self.schema.empty_table()
             )
-            return Page(display_table(rows), offset, self.num_rows, True, self.note)
+            return Page(self._shown(rows), offset, self.num_rows, True, self.note)
         view = self._view(keys, expr)
         stop = min(view.total, offset + limit)
         if stop <= offset:
@@ -150,7 +164,12 @@ class TableSource:
             rows = view.table.slice(offset, stop - offset)
         else:
             rows = view.table.take(view.indices.slice(offset, stop - offset))
-        return Page(display_table(rows), offset, view.total, view.exact, view.note or self.note)
+        return Page(self._shown(rows), offset, view.total, view.exact, view.note or self.note)
+
+    def _shown(self, rows: pa.Table) -> pa.Table:
+        if self.hidden_columns:
+            rows = rows.select([n for n in rows.column_names if n not in self.hidden_columns])
+        return display_table(rows)
 
     def summary(self, column: object) -> Summary:
         """Null count and min/max (ordered kinds) or distinct count (others) of one column."""

@@ -1,0 +1,135 @@
+"""Shared base of the grid widgets (TablePreview, VersionTable): traits and request plumbing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ipyartifacts.widgets._arrow_query import describe_columns, to_ipc
+from ipyartifacts.widgets._messages import (
+    BadRequestError,
+    ErrorResponse,
+    PageResponse,
+    Response,
+    SummaryResponse,
+)
+from ipyartifacts.widgets._table_source import TableSource
+
+
+def request_id(content: object) -> int | None:
+    """The integer ``id`` of a request, or ``None`` if it has none."""
+    value = content.get("id") if isinstance(content, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def no_id_error() -> tuple[Response, list[bytes]]:
+    """The response to a request without an integer id (it cannot be matched)."""
+    return ErrorResponse(type="error", id=-1, message="request without an integer id"), []
+
+
+def handle_table_request(source: TableSource, content: object) -> tuple[Response, list[bytes]]:
+    """Answer one page or summary request from a table grid front end.
+
+    Parameters
+    ----------
+    source
+        The table being shown.
+    content
+        The custom message as received (validated here; anything malformed gets an error
+        response rather than an exception).
+
+    Returns
+    -------
+    tuple
+        The response payload (same ``id`` as the request) and its binary buffers: one Arrow
+        IPC stream for pages, none otherwise.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> from ipyartifacts.widgets._table_source import open_table
+    >>> response, buffers = handle_table_request(
+    ...     open_table(pa.table({"x": [1, 2]})),
+    ...     {"type": "page", "id": 1, "offset": 0, "limit": 10, "sort": [], "filter": []},
+    ... )
+    >>> response["total"], len(buffers)
+    (2, 1)
+    """
+    rid = request_id(content)
+    if rid is None:
+        return no_id_error()
+    assert isinstance(content, dict)
+    try:
+        kind = content.get("type")
+        if kind == "page":
+            page = source.page(
+                content.get("offset"),
+                content.get("limit"),
+                content.get("sort", []),
+                content.get("filter", []),
+            )
+            response = PageResponse(
+                type="page",
+                id=rid,
+                offset=page.offset,
+                count=page.table.num_rows,
+                total=page.total,
+                exact=page.exact,
+                note=page.note,
+            )
+            return response, [to_ipc(page.table)]
+        if kind == "summary":
+            column = content.get("column")
+            summary = source.summary(column)
+            assert isinstance(column, str)
+            return SummaryResponse(
+                type="summary",
+                id=rid,
+                column=column,
+                null_count=summary.null_count,
+                min=summary.min,
+                max=summary.max,
+                distinct=summary.distinct,
+                distinct_capped=summary.distinct_capped,
+                note=summary.note,
+            ), []
+        raise BadRequestError(f"unknown request type {kind!r}; expected 'page' or 'summary'")
+    except BadRequestError as exc:
+        return ErrorResponse(type="error", id=rid, message=str(exc)), []
+
+
+class TableWidget(anywidget.AnyWidget):
+    """A grid over a :class:`TableSource`; subclasses set ``_esm``/``_css`` and add traits."""
+
+    columns = traitlets.List(traitlets.Dict()).tag(sync=True)
+    num_rows = traitlets.Int(0).tag(sync=True)
+    title = traitlets.Unicode("table").tag(sync=True)
+    note = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    height = traitlets.Int(380).tag(sync=True)
+
+    def __init__(self, source: TableSource, **kwargs: Any) -> None:
+        super().__init__(
+            columns=describe_columns(source.visible_schema),
+            num_rows=source.num_rows,
+            note=source.note,
+            **kwargs,
+        )
+        self._source = source
+        self.on_msg(self._on_custom_msg)
+
+    @property
+    def source(self) -> TableSource:
+        """The paged table behind this widget."""
+        return self._source
+
+    def handle_request(self, content: object) -> tuple[Response, list[bytes]]:
+        """Answer one front-end request (what the widget does with each custom message)."""
+        return handle_table_request(self._source, content)
+
+    def _on_custom_msg(self, _widget: object, content: object, _buffers: object) -> None:
+        response, buffers = self.handle_request(content)
+        self.send(dict(response), buffers)

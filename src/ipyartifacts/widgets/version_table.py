@@ -1,0 +1,168 @@
+"""VersionTable: the versions of a collection as a sortable, filterable, selectable grid."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import traitlets
+
+from ipyartifacts.widgets._static import static_file
+from ipyartifacts.widgets._table_source import MemorySource
+from ipyartifacts.widgets._table_widget import TableWidget
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ipyartifacts import Api, Artifact
+
+#: Metadata keys shown as columns (the most common ones, when versions have more).
+MAX_METADATA_COLUMNS = 30
+_NUMBER = "_ipa_number"
+
+
+def _metadata_column(values: list[Any]) -> pa.Array:
+    """One metadata key across versions, typed when the values agree, else JSON text."""
+    import pyarrow as pa
+
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return pa.array(values, pa.bool_())
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        try:
+            return pa.array(values, pa.int64())
+        except (OverflowError, pa.ArrowInvalid):
+            pass
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return pa.array([None if v is None else float(v) for v in values], pa.float64())
+    if all(isinstance(v, str) for v in present):
+        return pa.array(values, pa.string())
+    return pa.array(
+        [None if v is None else json.dumps(v, sort_keys=True, default=str) for v in values],
+        pa.string(),
+    )
+
+
+def _created_by(artifact: Artifact) -> str | None:
+    # The run id is on the catalog record; resolving every run's name would cost one
+    # query per version, so the grid shows ids (the Overview tab shows the full run).
+    record = getattr(artifact, "_record", None)
+    created_by = getattr(record, "created_by", None)
+    return created_by if isinstance(created_by, str) else None
+
+
+def versions_table(versions: Sequence[Artifact]) -> pa.Table:
+    """Build the grid's table: one row per version, metadata keys as extra columns.
+
+    Parameters
+    ----------
+    versions
+        Logged artifact versions (typically ``Api().artifacts(type, name)``).
+
+    Returns
+    -------
+    pyarrow.Table
+        Columns ``version, aliases, tags, size, files, created, run, description`` then
+        ``metadata.<key>`` columns, plus a hidden version number used for sorting.
+    """
+    import pyarrow as pa
+
+    keys = Counter(key for v in versions for key in v.metadata)
+    meta_keys = sorted(k for k, _ in keys.most_common(MAX_METADATA_COLUMNS))
+    bytes_field = pa.field("size", pa.int64(), metadata={"ipa.format": "bytes"})
+    columns: dict[str, pa.Array] = {
+        "version": pa.array([v.version for v in versions], pa.string()),
+        "aliases": pa.array([", ".join(v.aliases) for v in versions], pa.string()),
+        "tags": pa.array([", ".join(v.tags) for v in versions], pa.string()),
+        "size": pa.array([v.size for v in versions], pa.int64()),
+        "files": pa.array([v.file_count for v in versions], pa.int64()),
+        "created": pa.array([v.created_at for v in versions], pa.timestamp("s", tz="UTC")),
+        "run": pa.array([_created_by(v) for v in versions], pa.string()),
+        "description": pa.array([v.description for v in versions], pa.string()),
+    }
+    for key in meta_keys:
+        columns[f"metadata.{key}"] = _metadata_column([v.metadata.get(key) for v in versions])
+    columns[_NUMBER] = pa.array([int(v.version[1:]) for v in versions], pa.int64())
+    fields = [
+        bytes_field if name == "size" else pa.field(name, array.type)
+        for name, array in columns.items()
+    ]
+    return pa.Table.from_arrays(list(columns.values()), schema=pa.schema(fields))
+
+
+class VersionTable(TableWidget):
+    """The versions of one collection; select a row to pick a version.
+
+    Sort by any column (version sorts numerically), filter as you type, move the selection
+    with the arrow keys, Page Up/Down, Home/End (Escape clears it). Rows are paged, so
+    10,000 versions stay fast.
+
+    Parameters
+    ----------
+    collection
+        ``"[project/]name"`` of a collection, or a sequence of logged versions.
+    api
+        The :class:`ipyartifacts.Api` to query (default: ``Api()`` on the current store).
+    height
+        Maximum height of the grid in pixels.
+
+    Attributes
+    ----------
+    selected : str or None
+        The selected version (``"v3"``); synced with the browser both ways.
+
+    Examples
+    --------
+    >>> from ipyartifacts.widgets import VersionTable        # doctest: +SKIP
+    >>> table = VersionTable("my-project/mnist")              # doctest: +SKIP
+    >>> table.selected_artifact                               # doctest: +SKIP
+    """
+
+    _esm = static_file("version_table.js")
+    _css = static_file("version_table.css")
+
+    key_column = traitlets.Unicode("version").tag(sync=True)
+    selected = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+
+    def __init__(
+        self,
+        collection: str | Sequence[Artifact],
+        *,
+        api: Api | None = None,
+        height: int = 380,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(collection, str):
+            from ipyartifacts import Api
+
+            versions = list((api or Api()).artifacts(None, collection))
+            title = collection
+        else:
+            versions = list(collection)
+            title = versions[0].collection_name if versions else "versions"
+        self._versions = {v.version: v for v in versions}
+        source = MemorySource(versions_table(versions))
+        source.hidden_columns = frozenset({_NUMBER})
+        source.sort_aliases = {"version": _NUMBER}
+        super().__init__(source, title=title, height=height, **kwargs)
+
+    @traitlets.validate("selected")
+    def _check_selected(self, proposal: dict[str, Any]) -> str | None:
+        value = proposal["value"]
+        if value is not None and value not in self._versions:
+            raise traitlets.TraitError(
+                f"no version {value!r} in this table; versions are e.g. {list(self._versions)[:5]}"
+            )
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def versions(self) -> list[Artifact]:
+        """The versions shown, newest first."""
+        return list(self._versions.values())
+
+    @property
+    def selected_artifact(self) -> Artifact | None:
+        """The selected version as an :class:`~ipyartifacts.Artifact`, or ``None``."""
+        return self._versions.get(self.selected) if self.selected else None

@@ -1,0 +1,138 @@
+"""VersionTable and FileBrowser in a real JupyterLab, against a store the notebook itself fills."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Lab, run_notebook, screenshot, write_notebook
+
+pytestmark = pytest.mark.browser
+
+SEED = textwrap.dedent(
+    """
+    import pathlib, struct, zlib
+    import pyarrow as pa, pyarrow.parquet as pq
+    import ipywidgets
+    import ipyartifacts
+    from ipyartifacts.widgets import FileBrowser, VersionTable
+
+    def png():
+        def chunk(kind, data):
+            body = kind + data
+            return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+        raw = b"".join(b"\\x00" + bytes([255, 0, 0, 0, 0, 255]) for _ in range(2))
+        ihdr = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+        return b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+    src = pathlib.Path("{name}-src")
+    (src / "images").mkdir(parents=True, exist_ok=True)
+    (src / "tables").mkdir(exist_ok=True)
+    (src / "images" / "red.png").write_bytes(png())
+    (src / "README.md").write_text("# Hello\\n<img src=x onerror=window.__pwned=1>\\n")
+    pq.write_table(pa.table({{"k": list(range(500))}}), src / "tables" / "t.parquet")
+    with ipyartifacts.init(project="{name}", job_type="seed") as run:
+        for i in range(30):
+            art = ipyartifacts.Artifact("model", type="model", metadata={{"acc": i / 100}})
+            (src / "weights.txt").write_text("w" * (i + 1))
+            art.add_dir(str(src))
+            run.log_artifact(art, aliases=["best"] if i == 20 else None)
+    """
+)
+
+
+def _notebook(lab: Lab, name: str, show: str) -> str:
+    return write_notebook(lab, f"{name}.ipynb", [SEED.format(name=name), show])
+
+
+def test_version_table_selection_and_keyboard(page: Any, lab: Lab) -> None:
+    show = textwrap.dedent(
+        """
+        vt = VersionTable("vt/model")
+        echo = ipywidgets.Label("selected=None")
+        vt.observe(lambda change: setattr(echo, "value", f"selected={change['new']}"), "selected")
+        ipywidgets.VBox([vt, echo])
+        """
+    )
+    run_notebook(page, lab, _notebook(lab, "vt", show))
+    widget = page.locator(".ipa-table")
+    echo = page.locator(".widget-label", has_text="selected=")
+    first = widget.locator('.ipa-tr[data-row="0"] .ipa-td').nth(1)
+    expect(first).to_have_text("v29")
+    expect(widget.locator(".ipa-table-status")).to_have_text("30 rows")
+    headers = widget.locator(".ipa-th[data-column] .ipa-sort-name")
+    expect(headers.first).to_have_text("version")
+    expect(widget.locator('.ipa-th[data-column="metadata.acc"]')).to_be_visible()
+    # Size column is formatted as bytes.
+    expect(widget.locator('.ipa-tr[data-row="0"] .ipa-td').nth(4)).to_contain_text("B")
+
+    widget.locator('.ipa-tr[data-row="4"]').click()
+    expect(widget.locator(".ipa-tr.ipa-selected .ipa-td").nth(1)).to_have_text("v25")
+    expect(echo).to_have_text("selected=v25")
+    widget.locator(".ipa-table-scroller").press("ArrowDown")
+    expect(echo).to_have_text("selected=v24")
+    widget.locator(".ipa-table-scroller").press("End")
+    expect(echo).to_have_text("selected=v0")
+    expect(widget.locator(".ipa-tr.ipa-selected .ipa-td").nth(1)).to_have_text("v0")
+    widget.locator(".ipa-table-scroller").press("Home")
+    expect(echo).to_have_text("selected=v29")
+
+    # Version sorts numerically; the alias filter finds "best".
+    widget.locator('.ipa-sort[data-column="version"]').click()
+    expect(first).to_have_text("v0")
+    expect(widget.locator('.ipa-tr[data-row="10"] .ipa-td').nth(1)).to_have_text("v10")
+    widget.locator('.ipa-filter[data-column="aliases"]').fill("best")
+    expect(widget.locator(".ipa-table-status")).to_have_text("1 rows of 30")
+    expect(first).to_have_text("v20")
+    screenshot(widget, "version_table")
+    assert page.errors == []
+
+
+def test_file_browser_tree_and_previews(page: Any, lab: Lab) -> None:
+    show = 'FileBrowser(ipyartifacts.Api().artifact("fb/model:best"))'
+    run_notebook(page, lab, _notebook(lab, "fb", show))
+    widget = page.locator(".ipa-files")
+    expect(widget.locator(".ipa-files-title")).to_have_text("fb/model:v20")
+    expect(widget.locator(".ipa-node").first).to_contain_text("images/")
+    names = widget.locator(".ipa-node-name")
+    expect(names).to_have_text(["images/", "tables/", "README.md", "weights.txt"])
+
+    widget.locator('.ipa-node[data-path="images"]').click()
+    expect(widget.locator('.ipa-node[data-path="images"]')).to_have_attribute(
+        "aria-expanded", "true"
+    )
+    widget.locator('.ipa-node[data-path="images/red.png"]').click()
+    image = widget.locator(".ipa-preview img.ipa-preview-image")
+    expect(image).to_have_attribute("src", re.compile(r"^blob:http://127\.0\.0\.1:\d+/"))
+    page.wait_for_function("el => el.complete && el.naturalWidth === 2", arg=image.element_handle())
+    expect(widget.locator(".ipa-facts")).to_contain_text("image/png")
+    screenshot(widget, "file_browser_image")
+
+    widget.locator('.ipa-node[data-path="README.md"]').click()
+    text = widget.locator(".ipa-preview-text")
+    expect(text).to_have_text("# Hello\n<img src=x onerror=window.__pwned=1>\n")
+    assert widget.locator(".ipa-preview img").count() == 0
+
+    widget.locator('.ipa-node[data-path="tables"]').click()
+    widget.locator('.ipa-node[data-path="tables/t.parquet"]').click()
+    grid = widget.locator(".ipa-preview .ipa-table")
+    expect(grid.locator('.ipa-tr[data-row="0"] .ipa-td').nth(1)).to_have_text("0")
+    grid.locator('.ipa-sort[data-column="k"]').click()
+    grid.locator('.ipa-sort[data-column="k"]').click()
+    expect(grid.locator('.ipa-tr[data-row="0"] .ipa-td').nth(1)).to_have_text("499")
+    screenshot(widget, "file_browser_table")
+
+    # Download goes through a Blob URL named after the file.
+    widget.locator('.ipa-node[data-path="weights.txt"]').click()
+    with page.expect_download() as info:
+        widget.locator('.ipa-preview button[data-path="weights.txt"]').click()
+    download = info.value
+    assert download.suggested_filename == "weights.txt"
+    assert Path(download.path()).read_bytes() == b"w" * 21
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.errors == []
