@@ -73,10 +73,12 @@ def test_identical_content_makes_no_new_version_and_says_so(data: Path) -> None:
     assert "no new version" in again
     write(data / "train.csv", "x,y\n1,2\n3,4\n")
     changed = run_cli("log", str(data), "-n", "mnist", "-t", "dataset").stdout
-    assert "mnist:v1" in changed and "no new version" not in changed
+    assert "mnist:v1" in changed
+    assert "no new version" not in changed
     versions = as_json("versions", "mnist")
     assert [v["version"] for v in versions] == ["v1", "v0"]
-    assert "latest" in versions[0]["aliases"] and "latest" not in versions[1]["aliases"]
+    assert "latest" in versions[0]["aliases"]
+    assert "latest" not in versions[1]["aliases"]
 
 
 def test_several_paths_keep_file_names_and_folder_names(data: Path, work: Path) -> None:
@@ -103,7 +105,9 @@ def test_ls_filters_by_type(data: Path, work: Path) -> None:
     assert sorted(c["name"] for c in as_json("ls")) == ["mnist", "net"]
     assert [c["name"] for c in as_json("ls", "--type", "model")] == ["net"]
     text = run_cli("ls").stdout
-    assert "mnist" in text and "dataset" in text and "net" in text
+    assert "mnist" in text
+    assert "dataset" in text
+    assert "net" in text
 
 
 # -- use / get ------------------------------------------------------------------------------
@@ -121,7 +125,8 @@ def test_use_downloads_prints_the_path_and_records_the_input(data: Path, work: P
 def test_get_downloads_without_recording(data: Path, work: Path) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     got = as_json("get", "mnist:v0", "--root", str(work / "got"))
-    assert got["path"] == str(work / "got") and got["recorded_as_input_of"] is None
+    assert got["path"] == str(work / "got")
+    assert got["recorded_as_input_of"] is None
     assert (work / "got" / "train.csv").exists()
     assert ipyartifacts.Api().artifact("mnist:v0").used_by() == []
 
@@ -136,7 +141,8 @@ def test_use_default_root_is_artifacts_name_version(data: Path, work: Path) -> N
 def test_use_checks_the_type(data: Path) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     out = run_cli("use", "mnist", "--type", "model", code=1).output
-    assert "'dataset'" in out and "Traceback" not in out
+    assert "'dataset'" in out
+    assert "Traceback" not in out
 
 
 def test_as_is_refused_in_a_terminal(data: Path) -> None:
@@ -158,7 +164,8 @@ def test_download_with_progress_places_the_same_files(
     plain = ipyartifacts.Api().artifact("mnist").download(work / "q")
     got = sorted(p.relative_to(work / "p") for p in (work / "p").rglob("*") if p.is_file())
     want = sorted(p.relative_to(plain) for p in Path(plain).rglob("*") if p.is_file())
-    assert got == want and len(got) == 32
+    assert got == want
+    assert len(got) == 32
     assert all((work / "p" / r).read_bytes() == (Path(plain) / r).read_bytes() for r in got)
     assert str(view) == str(work / "p")
 
@@ -182,7 +189,8 @@ def test_diff_reports_added_removed_modified_and_metadata(data: Path) -> None:
     assert short["modified"] == ["train.csv"]
     text = run_cli("diff", "mnist:v0", ":v1").stdout
     assert "1 added, 1 removed, 1 modified" in text
-    assert "+  new.txt" in text and "~  train.csv" in text
+    assert "+  new.txt" in text
+    assert "~  train.csv" in text
 
 
 def test_diff_of_a_table_counts_rows_by_key(work: Path) -> None:
@@ -197,7 +205,9 @@ def test_diff_of_a_table_counts_rows_by_key(work: Path) -> None:
     (table,) = diff["tables"]
     assert (table["rows_added"], table["rows_removed"], table["rows_changed"]) == (1, 1, 1)
     text = run_cli("diff", "tab:v0", "v1", "--key", "id").stdout
-    assert "tables" in text and "t.parquet" in text and "~1 (by 'id')" in text
+    assert "tables" in text
+    assert "t.parquet" in text
+    assert "~1 (by 'id')" in text
 
 
 def test_lineage_follows_runs_both_ways(data: Path, work: Path) -> None:
@@ -217,7 +227,8 @@ def test_lineage_follows_runs_both_ways(data: Path, work: Path) -> None:
     down = as_json("lineage", "mnist")
     assert {n["label"] for n in down["nodes"] if n["depth"] == 2} == {"uncategorized/net:v0"}
     text = run_cli("lineage", "mnist").stdout
-    assert "downstream" in text and "uncategorized/net:v0" in text
+    assert "downstream" in text
+    assert "uncategorized/net:v0" in text
 
 
 # -- editing ---------------------------------------------------------------------------------
@@ -241,7 +252,8 @@ def test_alias_sets_moves_and_removes(data: Path) -> None:
 def test_reserved_or_invalid_alias_is_one_error_line(data: Path, alias: str) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     out = run_cli("alias", "mnist:v0", alias, code=1).output
-    assert out.startswith("Error: ") and out.count("\n") == 1
+    assert out.startswith("Error: ")
+    assert out.count("\n") == 1
 
 
 def test_tag_adds_and_removes(data: Path) -> None:
@@ -273,7 +285,8 @@ def test_verify_exit_codes_and_details(data: Path, work: Path) -> None:
     result = run_cli("verify", "mnist:v0", str(work / "copy"), "--json", code=1)
     report = json.loads(result.stdout)
     assert report["ok"] is False
-    assert report["modified"] == ["train.csv"] and report["extra"] == ["extra.txt"]
+    assert report["modified"] == ["train.csv"]
+    assert report["extra"] == ["extra.txt"]
 
 
 # -- housekeeping ----------------------------------------------------------------------------
@@ -286,7 +299,8 @@ def test_gc_reclaims_the_files_of_a_deleted_version(data: Path, work: Path) -> N
     run_cli("log", str(work / "big.bin"), "-n", "blob", "-t", "misc")
     run_cli("rm", "blob:v0")
     dry = as_json("gc", "--dry-run", "--grace", "0")
-    assert dry["dry_run"] is True and dry["bytes_freed"] >= 4096
+    assert dry["dry_run"] is True
+    assert dry["bytes_freed"] >= 4096
     done = as_json("gc", "--grace", "0")
     assert done["blobs_removed"] == dry["blobs_removed"] >= 1
     assert as_json("gc", "--grace", "0")["blobs_removed"] == 0
@@ -295,7 +309,8 @@ def test_gc_reclaims_the_files_of_a_deleted_version(data: Path, work: Path) -> N
 
 def test_cache_size_and_cleanup(work: Path) -> None:
     size = as_json("cache", "size")
-    assert size["size"] == 0 and size["max_size"] > 0
+    assert size["size"] == 0
+    assert size["max_size"] > 0
     assert "Cache" in run_cli("cache").stdout
     cleaned = as_json("cache", "cleanup", "1MB")
     assert cleaned["size_after"] <= 1_000_000
@@ -308,7 +323,8 @@ def test_runs_lists_cli_runs(data: Path) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     run_cli("use", "mnist")
     runs = as_json("runs")
-    assert len(runs) == 2 and {r["state"] for r in runs} == {"finished"}
+    assert len(runs) == 2
+    assert {r["state"] for r in runs} == {"finished"}
     assert {r["job_type"] for r in runs} == {"cli"}
 
 
@@ -335,7 +351,8 @@ LISTINGS = [
 def test_every_listing_has_valid_json(data: Path, args: tuple[str, ...]) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     parsed = json.loads(run_cli(*args, "--json").stdout)
-    assert isinstance(parsed, (list, dict)) and parsed != {}
+    assert isinstance(parsed, (list, dict))
+    assert parsed != {}
 
 
 @pytest.mark.parametrize(
@@ -351,7 +368,8 @@ def test_failures_exit_1_with_one_line(data: Path, args: tuple[str, ...], messag
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     out = run_cli(*args, code=1).output
     assert message in out
-    assert out.startswith("Error: ") and out.count("\n") == 1
+    assert out.startswith("Error: ")
+    assert out.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -360,7 +378,8 @@ def test_failures_exit_1_with_one_line(data: Path, args: tuple[str, ...], messag
 )
 def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     out = run_cli(*args, code=2).output
-    assert "Usage:" in out and "Traceback" not in out
+    assert "Usage:" in out
+    assert "Traceback" not in out
 
 
 def test_meta_needs_key_value(data: Path) -> None:
@@ -389,7 +408,8 @@ def test_main_returns_exit_codes(data: Path, capsys: pytest.CaptureFixture[str])
     assert main(["show"]) == 2
     assert main(["--help"]) == 0
     err = capsys.readouterr().err
-    assert "Traceback" not in err and "No artifact named 'nothere'" in err
+    assert "Traceback" not in err
+    assert "No artifact named 'nothere'" in err
 
 
 # -- real processes ----------------------------------------------------------------------------
@@ -417,15 +437,16 @@ def test_real_process_session(entry: list[str], data: Path, work: Path, store: P
     assert logged.returncode == 0, logged.stderr
     assert "uncategorized/mnist:v0" in logged.stdout
     used = proc("use", "mnist:best", "--root", "got")
-    assert used.returncode == 0 and used.stdout.strip() == "got"
+    assert used.returncode == 0
+    assert used.stdout.strip() == "got"
     assert (work / "got" / "train.csv").read_text() == "x,y\n1,2\n"
     listed = proc("versions", "mnist", "--json")
     assert [v["version"] for v in json.loads(listed.stdout)] == ["v0"]
     missing = proc("show", "nothere")
     assert missing.returncode == 1
-    assert (
-        missing.stderr.startswith("Error: No artifact named") and "Traceback" not in missing.stderr
-    )
+    assert missing.stderr.startswith("Error: No artifact named")
+    assert "Traceback" not in missing.stderr
     usage = proc("log", "data")
-    assert usage.returncode == 2 and "Missing option" in usage.stderr
+    assert usage.returncode == 2
+    assert "Missing option" in usage.stderr
     assert proc("--version").stdout.strip().endswith(ipyartifacts.__version__)

@@ -37,7 +37,8 @@ def test_the_grammar_has_every_command_of_the_issue() -> None:
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
 def test_every_command_and_option_has_help(path: tuple[str, ...]) -> None:
     command = _command(path)
-    assert command.help and len(command.help.strip()) > 20, path
+    assert command.help, path
+    assert len(command.help.strip()) > 20, path
     assert command.get_short_help_str(), path
     for param in command.params:
         if isinstance(param, click.Option):
@@ -72,7 +73,8 @@ def test_magic_help_is_the_same_text(
     capsys.readouterr()
     try:
         result = ip.run_cell(f"%artifact {' '.join(path)} --help")
-        assert result.success and result.result is None
+        assert result.success
+        assert result.result is None
     finally:
         ipyartifacts.finish()
     magic = capsys.readouterr().out

@@ -87,9 +87,12 @@ def test_log_and_use_on_one_session_run(ip: InteractiveShell, data: Path, work: 
     assert (work / "got" / "train.csv").read_text() == "x,y\n1,2\n"
     artifact = ipyartifacts.Api().artifact("mnist:v0")
     maker, users = artifact.logged_by(), artifact.used_by()
-    assert maker is not None and [u.id for u in users] == [maker.id]
-    assert maker.job_type == "notebook" and maker.state == "running"
-    assert ipyartifacts.run is not None and ipyartifacts.run.id == maker.id
+    assert maker is not None
+    assert [u.id for u in users] == [maker.id]
+    assert maker.job_type == "notebook"
+    assert maker.state == "running"
+    assert ipyartifacts.run is not None
+    assert ipyartifacts.run.id == maker.id
 
 
 def test_use_as_binds_the_path(ip: InteractiveShell, data: Path) -> None:
@@ -106,7 +109,9 @@ def test_an_existing_run_is_reused_and_project_switches_runs(
     assert ipyartifacts.Api().artifact("mine/mnist").logged_by() == mine
     cell(ip, "%artifact log data -n mnist -t dataset --project other")
     other = ipyartifacts.Api().artifact("other/mnist").logged_by()
-    assert other is not None and other.project == "other" and other.job_type == "notebook"
+    assert other is not None
+    assert other.project == "other"
+    assert other.job_type == "notebook"
 
 
 def test_provenance_records_cell_count_hash_and_notebook(
@@ -124,7 +129,8 @@ def test_provenance_records_cell_count_hash_and_notebook(
     assert used["cell"]["execution_count"] == count + 1
     assert out["cell"]["code_hash"] == _notebook.CellInfo(None, source).code_hash
     assert out["cell"]["code_hash"] != used["cell"]["code_hash"]
-    assert ipyartifacts.run is not None and ipyartifacts.run.name == "analysis"
+    assert ipyartifacts.run is not None
+    assert ipyartifacts.run.name == "analysis"
 
 
 def test_api_calls_in_a_cell_get_provenance_too(
@@ -157,7 +163,8 @@ def test_a_table_variable_is_logged_as_a_table(ip: InteractiveShell, make: str) 
     table = cell(ip, "%artifact use features --table df --as t")
     import pyarrow as pa
 
-    assert isinstance(ip.user_ns["t"], pa.Table) and table.equals(ip.user_ns["t"])
+    assert isinstance(ip.user_ns["t"], pa.Table)
+    assert table.equals(ip.user_ns["t"])
     assert ip.user_ns["t"].to_pydict() == {"a": [1, 2, 3], "b": ["x", "y", "z"]}
 
 
@@ -178,7 +185,8 @@ def test_cell_magic_runs_the_cell_then_logs_what_it_wrote(
         "from pathlib import Path\nPath('out').mkdir()\nPath('out/result.txt').write_text('42')\n"
     )
     view = cell(ip, f"%%artifact log --name results --type eval out\n{body}")
-    assert isinstance(view, VersionView) and view.file_count == 1
+    assert isinstance(view, VersionView)
+    assert view.file_count == 1
     assert (work / "out" / "result.txt").read_text() == "42"
     (out,) = usage_rows(store, "output")
     assert out["cell"]["source"] == body
@@ -230,7 +238,8 @@ def test_errors_are_one_usage_error_line(
 ) -> None:
     cell(ip, "%artifact log data -n mnist -t dataset")
     message = failing(ip, line, capsys)
-    assert expected in message and "\n" not in message.strip()
+    assert expected in message
+    assert "\n" not in message.strip()
 
 
 @pytest.mark.parametrize("line", ["%artifact --help", "%artifact log --help", "%artifact"])
@@ -254,10 +263,13 @@ def test_listings_return_displayable_results(
     write(data / "more.txt", "more")
     cell(ip, "%artifact log data -n mnist -t dataset")
     versions = cell(ip, "%artifact versions mnist")
-    assert isinstance(versions, VersionsView) and len(versions) == 2
-    assert "<table>" in versions._repr_html_() and "v1" in versions._repr_html_()
+    assert isinstance(versions, VersionsView)
+    assert len(versions) == 2
+    assert "<table>" in versions._repr_html_()
+    assert "v1" in versions._repr_html_()
     diff = cell(ip, "%artifact diff mnist:v0 v1")
-    assert isinstance(diff, DiffView) and diff.added == ["more.txt"]
+    assert isinstance(diff, DiffView)
+    assert diff.added == ["more.txt"]
     lineage = cell(ip, "%artifact lineage mnist:v1")
     assert isinstance(lineage, LineageView)
     formatted = ip.display_formatter.format(lineage)[0]
@@ -276,7 +288,8 @@ def test_json_returns_plain_data(ip: InteractiveShell, data: Path) -> None:
 def test_user_strings_are_escaped_in_html(ip: InteractiveShell, data: Path) -> None:
     cell(ip, "%artifact log data -n mnist -t dataset -d '<img src=x onerror=alert(1)>'")
     html = cell(ip, "%artifact show mnist")._repr_html_()
-    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
 # -- completion -------------------------------------------------------------------------------
