@@ -13,14 +13,13 @@ import contextlib
 import http.client
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
 from .errors import ArtifactNotFoundError, StoreError
 
-__all__ = ["HttpObject", "head", "open_get"]
+__all__ = ["Chunks", "HttpObject", "head", "open_get"]
 
 TIMEOUT = 60.0
 _CHUNK = 1 << 20
@@ -82,20 +81,35 @@ def head(url: str) -> HttpObject:
         return _facts(url, response.headers)
 
 
-def open_get(url: str) -> tuple[HttpObject, Iterator[bytes]]:
-    """Start a GET: the response's facts, then its body in chunks (closed when exhausted)."""
+class Chunks:
+    """A stream read in chunks; ``close()`` closes it even if iteration never started."""
+
+    def __init__(self, stream: Any, label: str, size: int = _CHUNK) -> None:
+        self._stream = stream
+        self._label = label
+        self._size = size
+
+    def __iter__(self) -> Chunks:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            chunk = self._stream.read(self._size)
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            raise StoreError(
+                f"Reading {self._label} failed midway: {exc}.", store=self._label
+            ) from exc
+        if not chunk:
+            self.close()
+            raise StopIteration
+        return bytes(chunk)
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def open_get(url: str) -> tuple[HttpObject, Chunks]:
+    """Start a GET: the response's facts, then its body in chunks (close it when done)."""
     response = _open(url, "GET")
-    facts = _facts(url, response.headers)
-
-    def chunks() -> Iterator[bytes]:
-        with contextlib.closing(response):
-            while True:
-                try:
-                    chunk = response.read(_CHUNK)
-                except (OSError, http.client.HTTPException) as exc:
-                    raise StoreError(f"Reading {url} failed midway: {exc}.", store=url) from exc
-                if not chunk:
-                    return
-                yield chunk
-
-    return facts, chunks()
+    return _facts(url, response.headers), Chunks(response, url)

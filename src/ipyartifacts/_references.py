@@ -212,9 +212,10 @@ def _http_entry(uri: str, name: str | None) -> ManifestEntry:
     got, chunks = _http.open_get(uri)
     hasher = new_hasher()
     size = 0
-    for chunk in chunks:
-        hasher.update(chunk)
-        size += len(chunk)
+    with contextlib.closing(chunks):
+        for chunk in chunks:
+            hasher.update(chunk)
+            size += len(chunk)
     digest = str(hasher.hexdigest())
     extra: dict[str, Any] = {"blake3": digest}
     if got.etag is not None:
@@ -329,8 +330,11 @@ def fetch_reference(client: Client, entry: ManifestEntry, dest: Path) -> None:
         _fetch_unchecked(uri, scheme, dest)
         return
     facts, chunks = _open_checked(uri, scheme, entry.extra)
-    _check_etag(entry, facts)
-    _write_verified(entry, dest, chunks)
+    try:
+        _check_etag(entry, facts)
+        _write_verified(entry, dest, chunks)
+    finally:
+        _close(chunks)
 
 
 def _open_checked(
@@ -361,20 +365,24 @@ def _open_checked(
 
 
 def _read_local(uri: str) -> Iterator[bytes]:
+    from ._http import Chunks
+
     path = _local_path(uri)
     try:
-        stream = open(path, "rb")  # noqa: SIM115 (closed by the generator below)
+        stream = open(path, "rb")  # noqa: SIM115 (closed by Chunks)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
         raise ArtifactNotFoundError(
             f"{uri} no longer exists (it was moved or deleted after it was referenced).",
             name=uri,
         ) from exc
+    return Chunks(stream, uri)
 
-    def chunks() -> Iterator[bytes]:
-        with stream:
-            yield from iter_chunks(stream)
 
-    return chunks()
+def _close(chunks: Iterator[bytes]) -> None:
+    """Close a body (an HTTP response, a local file, a generator) whether or not it was read."""
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
 
 
 def _check_etag(entry: ManifestEntry, etag: str | None) -> None:
@@ -477,8 +485,12 @@ def _fetch_unchecked(uri: str, scheme: str, dest: Path) -> None:
 
 def _write_any(dest: Path, chunks: Iterator[bytes]) -> None:
     """Temp file + rename, with no checks (``checksum=False`` references)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=_TEMP_PREFIX)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=_TEMP_PREFIX)
+    except BaseException:
+        _close(chunks)
+        raise
     try:
         with os.fdopen(fd, "wb") as out:
             for chunk in chunks:
@@ -488,3 +500,5 @@ def _write_any(dest: Path, chunks: Iterator[bytes]) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:
+        _close(chunks)
