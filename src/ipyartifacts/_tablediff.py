@@ -148,7 +148,9 @@ class _Table:
         if self.format == "parquet":
             import pyarrow.parquet as pq
 
-            with pq.ParquetFile(self.path) as pf:
+            # pre_buffer reads ahead whole row groups: fast on object stores, but these are
+            # local files, and buffering would multiply the memory a diff needs.
+            with pq.ParquetFile(self.path, pre_buffer=False) as pf:
                 yield from pf.iter_batches(batch_size=_BATCH_ROWS, columns=columns)
         elif self.format in ("csv", "tsv"):
             reader = _open_csv(self.path, self.format, columns)
