@@ -278,6 +278,31 @@ def test_listings_return_displayable_results(
     assert repr(lineage).startswith("<LineageView uncategorized/mnist:v1")
 
 
+def test_lineage_of_one_session_shows_both_sides(ip: InteractiveShell, data: Path) -> None:
+    # One kernel session logs a dataset, uses it and logs a model made from it.
+    cell(ip, "%artifact log data -n mnist -t dataset")
+    cell(ip, "p = %artifact use mnist")
+    cell(ip, "%%artifact log -n net -t model model.txt\nopen('model.txt', 'w').write('w');")
+    view = cell(ip, "%artifact lineage mnist")
+    labels = {n.id: n.label for n in view.nodes}
+    down = {labels[s.node]: s.step for s in view.downstream}
+    assert down["uncategorized/net:v0"] == 2
+    up = {labels[s.node] for s in view.upstream}
+    assert "uncategorized/net:v0" not in up
+    assert "uncategorized/mnist:v0" not in up | set(down)
+
+
+def test_a_trailing_semicolon_hides_the_cell_value(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    cell(ip, "%%artifact log -n a -t misc a.txt\nopen('a.txt', 'w').close()\n'hidden-value';")
+    cell(ip, "%%artifact log -n b -t misc b.txt\nopen('b.txt', 'w').close()\n'shown-value'")
+    out = capsys.readouterr().out
+    assert "hidden-value" not in out
+    assert "shown-value" in out
+
+
 def test_json_returns_plain_data(ip: InteractiveShell, data: Path) -> None:
     cell(ip, "%artifact log data -n mnist -t dataset")
     listed = cell(ip, "%artifact ls --json")

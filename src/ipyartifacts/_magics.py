@@ -106,13 +106,14 @@ class ArtifactMagics(Magics):
         assert shell is not None
         code = shell.transform_cell(cell)  # type: ignore[no-untyped-call]
         tree = ast.parse(code)
+        quiet = cell.rstrip().endswith(";")  # like a cell: a trailing ';' hides the value
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
         namespace = shell.user_ns
         exec(compile(tree, "<%%artifact cell>", "exec"), namespace)
         if last is not None:
             expression = ast.Expression(last.value)
             value = eval(compile(expression, "<%%artifact cell>", "eval"), namespace)
-            if value is not None:
+            if value is not None and not quiet:
                 from IPython.display import display
 
                 display(value)  # type: ignore[no-untyped-call]

@@ -27,6 +27,7 @@ from ._results import (
     FilesView,
     LineageEdge,
     LineageNode,
+    LineageStep,
     LineageView,
     MessageView,
     PathView,
@@ -429,53 +430,66 @@ def lineage(fe: Frontend, spec: str, depth: int = 2, project: str | None = None)
     nodes: dict[str, LineageNode] = {}
     edges: dict[tuple[str, str], LineageEdge] = {}
 
-    def art_node(a: Artifact, step: int) -> str:
+    def art_node(a: Artifact) -> str:
         key = f"artifact:{a.id}"
-        nodes.setdefault(key, LineageNode(key, "artifact", a.qualified_name, a.type, step))
+        nodes.setdefault(key, LineageNode(key, "artifact", a.qualified_name, a.type))
         return key
 
-    def run_node(r: Run, step: int) -> str:
+    def run_node(r: Run) -> str:
         key = f"run:{r.id}"
-        detail = f"{r.job_type or 'run'}, {r.state}"
-        nodes.setdefault(
-            key, LineageNode(key, "run", f"{r.project}/{r.id} ({r.name})", detail, step)
-        )
+        label = f"{r.project}/{r.id} ({r.name})"
+        nodes.setdefault(key, LineageNode(key, "run", label, f"{r.job_type or 'run'}, {r.state}"))
         return key
 
     def edge(source: str, target: str, kind: str) -> None:
         edges.setdefault((source, target), LineageEdge(source, target, kind))
 
-    art_node(subject, 0)
-    upstream, downstream = [subject], [subject]
-    for level in range(1, depth + 1):
-        next_up: list[Artifact] = []
-        for art in upstream:
-            maker = art.logged_by()
-            if maker is None:
-                continue
-            seen = f"run:{maker.id}" in nodes
-            run_key = run_node(maker, -(2 * level - 1))
-            edge(run_key, f"artifact:{art.id}", "output")
-            if seen:
-                continue
-            for used in maker.used_artifacts():
-                if f"artifact:{used.id}" not in nodes:
-                    next_up.append(used)
-                edge(art_node(used, -2 * level), run_key, "input")
-        next_down: list[Artifact] = []
-        for art in downstream:
-            for consumer in art.used_by():
-                seen = f"run:{consumer.id}" in nodes
-                run_key = run_node(consumer, 2 * level - 1)
-                edge(f"artifact:{art.id}", run_key, "input")
-                if seen:
-                    continue
-                for made in consumer.logged_artifacts():
-                    if f"artifact:{made.id}" not in nodes:
-                        next_down.append(made)
-                    edge(run_key, art_node(made, 2 * level), "output")
-        upstream, downstream = next_up, next_down
-    return LineageView(subject.qualified_name, tuple(nodes.values()), tuple(edges.values()))
+    def walk(up: bool) -> tuple[LineageStep, ...]:
+        steps: dict[str, tuple[int, list[str]]] = {}
+
+        def place(key: str, step: int, link: str) -> bool:
+            if key in steps:
+                if link not in steps[key][1]:
+                    steps[key][1].append(link)
+                return False
+            steps[key] = (step, [link])
+            return True
+
+        frontier, expanded = [subject], set()
+        for level in range(1, depth + 1):
+            following: list[Artifact] = []
+            for art in frontier:
+                art_key = art_node(art)
+                maker = art.logged_by() if up else None
+                runs = ([maker] if maker is not None else []) if up else art.used_by()
+                for run in runs:
+                    run_key = run_node(run)
+                    if up:
+                        edge(run_key, art_key, "output")
+                    else:
+                        edge(art_key, run_key, "input")
+                    place(run_key, 2 * level - 1, art_key)
+                    if run_key in expanded:
+                        continue
+                    expanded.add(run_key)
+                    for other in run.used_artifacts() if up else run.logged_artifacts():
+                        if other.id == subject.id:
+                            continue  # a session that logged the subject and then used it
+                        other_key = art_node(other)
+                        if up:
+                            edge(other_key, run_key, "input")
+                        else:
+                            edge(run_key, other_key, "output")
+                        if place(other_key, 2 * level, run_key):
+                            following.append(other)
+            frontier = following
+        return tuple(LineageStep(k, step, tuple(links)) for k, (step, links) in steps.items())
+
+    art_node(subject)
+    upstream, downstream = walk(up=True), walk(up=False)
+    return LineageView(
+        subject.qualified_name, tuple(nodes.values()), tuple(edges.values()), upstream, downstream
+    )
 
 
 def runs(fe: Frontend, project: str | None = None) -> RunsView:

@@ -35,6 +35,7 @@ __all__ = [
     "Grid",
     "KeyValues",
     "Line",
+    "LineageStep",
     "LineageView",
     "MessageView",
     "PathView",
@@ -559,60 +560,78 @@ class LineageNode:
     kind: str  # "artifact" or "run"
     label: str
     detail: str
-    depth: int  # < 0 upstream, 0 the subject, > 0 downstream
+
+
+@dataclass(frozen=True)
+class LineageStep:
+    """A node's place on one side of the subject: ``step`` hops away, next to ``links``."""
+
+    node: str
+    step: int
+    links: tuple[str, ...]
 
 
 @dataclass(frozen=True, repr=False)
 class LineageView(Result):
-    """Runs and artifacts upstream and downstream of one version (``lineage``)."""
+    """Runs and artifacts upstream and downstream of one version (``lineage``).
+
+    ``nodes`` and ``edges`` are the graph; ``upstream`` and ``downstream`` place its
+    nodes on each side of the subject (a run that logged the subject and then used it,
+    as a notebook session does, appears on both sides).
+    """
 
     subject: str
     nodes: tuple[LineageNode, ...]
     edges: tuple[LineageEdge, ...]
+    upstream: tuple[LineageStep, ...] = ()
+    downstream: tuple[LineageStep, ...] = ()
 
     def _summary(self) -> str:
         return f"{self.subject}: {len(self.nodes)} nodes"
 
     def to_data(self) -> dict[str, Any]:
+        up = {s.node: -s.step for s in self.upstream}
+        down = {s.node: s.step for s in self.downstream}
         return {
             "subject": self.subject,
             "nodes": [
-                {"id": n.id, "kind": n.kind, "label": n.label, "detail": n.detail, "depth": n.depth}
+                {
+                    "id": n.id,
+                    "kind": n.kind,
+                    "label": n.label,
+                    "detail": n.detail,
+                    "depth": up.get(n.id, down.get(n.id, 0)),
+                }
                 for n in self.nodes
             ],
             "edges": [{"source": e.source, "target": e.target, "kind": e.kind} for e in self.edges],
+            "upstream": [
+                {"id": s.node, "step": s.step, "links": list(s.links)} for s in self.upstream
+            ],
+            "downstream": [
+                {"id": s.node, "step": s.step, "links": list(s.links)} for s in self.downstream
+            ],
         }
 
-    def _rows(self, upstream: bool) -> tuple[tuple[str, ...], ...]:
-        labels = {n.id: n.label for n in self.nodes}
-        depth = {n.id: n.depth for n in self.nodes}
-        rows = []
-        for node in sorted(self.nodes, key=lambda n: (abs(n.depth), n.kind, n.label)):
-            if node.depth == 0 or (node.depth < 0) != upstream:
-                continue
-            if upstream:
-                near = [
-                    labels[e.target]
-                    for e in self.edges
-                    if e.source == node.id and depth.get(e.target, 0) > node.depth
-                ]
-                arrow = "-> " + ", ".join(near) if near else ""
-            else:
-                near = [
-                    labels[e.source]
-                    for e in self.edges
-                    if e.target == node.id and depth.get(e.source, 0) < node.depth
-                ]
-                arrow = "<- " + ", ".join(near) if near else ""
-            rows.append((str(abs(node.depth)), node.kind, node.label, node.detail, arrow))
-        return tuple(rows)
+    def _rows(self, steps: tuple[LineageStep, ...], arrow: str) -> tuple[tuple[str, ...], ...]:
+        nodes = {n.id: n for n in self.nodes}
+        return tuple(
+            (
+                str(s.step),
+                nodes[s.node].kind,
+                nodes[s.node].label,
+                nodes[s.node].detail,
+                f"{arrow} " + ", ".join(nodes[x].label for x in s.links),
+            )
+            for s in sorted(steps, key=lambda s: (s.step, nodes[s.node].label))
+        )
 
     def blocks(self) -> list[Block]:
         cols = ("step", "kind", "name", "detail", "link")
         return [
             Line(f"lineage of {self.subject}"),
-            Grid("upstream (what it was made from)", cols, self._rows(upstream=True)),
-            Grid("downstream (what was made from it)", cols, self._rows(upstream=False)),
+            Grid("upstream (what it was made from)", cols, self._rows(self.upstream, "->")),
+            Grid("downstream (what was made from it)", cols, self._rows(self.downstream, "<-")),
         ]
 
 
