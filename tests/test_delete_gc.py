@@ -15,6 +15,7 @@ import pytest
 import ipyartifacts as wandb
 from ipyartifacts._client import get_client
 from ipyartifacts._hashing import hash_bytes
+from tests._postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.helpers import write
 
 HOUR = 3600.0
@@ -398,4 +399,65 @@ def test_gc_between_staging_and_commit_keeps_reused_blobs(store: Path, work: Pat
     _out, err = writer.communicate()
     assert writer.returncode == 0, err
     for art in wandb.Api().artifacts("dataset", "p/w"):
+        art.verify(art.download(work / "check" / art.version))
+
+
+# -- the same lifecycle on a PostgreSQL catalog ------------------------------------------
+
+
+@pytest.mark.postgres
+def test_lifecycle_on_postgres(
+    postgres_url: str,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+    store: Path,
+    work: Path,
+) -> None:
+    """Edits, history, delete, TTL, queries and gc on PostgreSQL: the SQL is portable."""
+    from datetime import datetime, timezone
+
+    import ipyartifacts._artifact as artifact_mod
+    import ipyartifacts.catalog.catalog as catalog_mod
+
+    monkeypatch.setenv("IPYARTIFACTS_DATABASE_URL", postgres_url)
+    for i in range(4):
+        write(work / f"v{i}" / "shared.txt", "shared")
+        write(work / f"v{i}" / "only.txt", f"only {i}")
+        art = wandb.Artifact("ds", "dataset", metadata={"i": i, "split": "train" if i else "val"})
+        art.add_dir(work / f"v{i}")
+        if i == 3:
+            art.ttl = timedelta(hours=1)
+        with wandb.init(project="team") as run:
+            run.log_artifact(art, aliases=["best"] if i == 1 else None, tags=["t"] if i else None)
+    api = wandb.Api()
+    assert [a.version for a in api.artifacts("dataset", "team/ds", metadata={"i": {">=": 1}})] == [
+        "v3",
+        "v2",
+        "v1",
+    ]
+    assert [a.version for a in api.artifacts("dataset", "team/ds", tags="t")] == ["v3", "v2", "v1"]
+    catalog = get_client(store).catalog
+    assert [r.number for r in catalog.iter_versions("team", batch_size=1)] == [3, 2, 1, 0]
+    assert [c.name for c in api.artifact_collections("team", "dataset")] == ["ds"]
+    assert [t.name for t in api.artifact_types("team")] == ["dataset"]
+    v2 = api.artifact("team/ds:v2")
+    v2.description = "edited"
+    v2.save()
+    assert [(e.field, e.new) for e in v2.history()] == [("description", "edited")]
+    with pytest.raises(wandb.ArtifactStateError, match="best"):
+        api.artifact("team/ds:v1").delete()
+    api.artifact("team/ds:v1").delete(delete_aliases=True)
+    assert api.artifact("team/ds:latest").version == "v3"
+
+    def later() -> datetime:
+        return datetime.now(timezone.utc) + timedelta(hours=2)
+
+    monkeypatch.setattr(catalog_mod, "utcnow", later)
+    monkeypatch.setattr(artifact_mod, "_now", later)
+    assert api.artifact("team/ds:latest").version == "v2"  # v3 expired
+    assert api.artifact_collection("dataset", "team/ds").version_count == 2
+    report = wandb.gc(grace=0)
+    assert {hash_bytes(b"only 1"), hash_bytes(b"only 3")} <= set(report.removed)
+    assert report.live_versions == 2
+    for spec in ("team/ds:v0", "team/ds:v2"):
+        art = api.artifact(spec)
         art.verify(art.download(work / "check" / art.version))
