@@ -241,6 +241,8 @@ class Site:
     files: dict[str, bytes] = field(default_factory=dict)
     etags: bool = True
     requests: list[tuple[str, str]] = field(default_factory=list)
+    # When set, every GET waits here: GETs pass only as many at a time as it has parties.
+    barrier: threading.Barrier | None = None
 
     def url(self, path: str) -> str:
         return f"{self.base}/{path}"
@@ -254,6 +256,14 @@ class _SiteHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         self.site.requests.append((self.command, self.path))
+        if self.command == "GET" and self.site.barrier is not None:
+            try:
+                self.site.barrier.wait()
+            except threading.BrokenBarrierError:
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
         path = unquote(urlsplit(self.path).path.lstrip("/"))
         data = self.site.files.get(path)
         if data is None:

@@ -523,3 +523,21 @@ def test_allow_missing_references_skips_only_missing_ones(s3: S3, work: Path) ->
     s3.put("c.txt", b"CHANGED")
     with pytest.raises(errors.ReferenceChangedError):
         logged.download(work / "changed", allow_missing_references=True)
+
+
+def test_references_are_fetched_concurrently(site: Site, work: Path) -> None:
+    import threading
+
+    from ipyartifacts._references import FETCH_THREADS
+
+    for i in range(FETCH_THREADS * 2):
+        site.files[f"f{i}.txt"] = f"file {i}".encode()
+    art = wandb.Artifact("web", "dataset")
+    for i in range(FETCH_THREADS * 2):
+        art.add_reference(site.url(f"f{i}.txt"))
+    logged = fresh(log(art))
+    # Each GET is held until FETCH_THREADS of them are in flight at once: one-at-a-time
+    # fetching would break the barrier (timeout) and get 503s.
+    site.barrier = threading.Barrier(FETCH_THREADS, timeout=20)
+    out = Path(logged.download(work / "out"))
+    assert files_under(out) == {f"f{i}.txt": f"file {i}".encode() for i in range(FETCH_THREADS * 2)}

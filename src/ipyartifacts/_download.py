@@ -57,23 +57,20 @@ def place_entries(
     """
     root.mkdir(parents=True, exist_ok=True)
     written = 0
+    references: list[tuple[ManifestEntry, Path]] = []
     for entry in entries:
         dest = safe_destination(root, entry.path)
         if _matches(client, dest, entry):
             continue
         if entry.ref is not None:
-            from ._references import fetch_reference
-            from .errors import ArtifactNotFoundError
-
-            try:
-                fetch_reference(client, entry, dest)
-            except ArtifactNotFoundError:
-                if not allow_missing_references:
-                    raise
-                continue
-        else:
-            _copy_verified(client, entry, dest)
+            references.append((entry, dest))  # network-bound: fetched together below
+            continue
+        _copy_verified(client, entry, dest)
         written += 1
+    if references:
+        from ._references import fetch_references
+
+        written += fetch_references(client, references, allow_missing=allow_missing_references)
     client.stat_cache.flush()
     return written
 

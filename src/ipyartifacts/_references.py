@@ -48,12 +48,21 @@ from .errors import (
 if TYPE_CHECKING:
     from ._client import Client
 
-__all__ = ["DEFAULT_MAX_OBJECTS", "SCHEMES", "fetch_reference", "reference_entries"]
+__all__ = [
+    "DEFAULT_MAX_OBJECTS",
+    "FETCH_THREADS",
+    "SCHEMES",
+    "fetch_reference",
+    "fetch_references",
+    "local_copy_matches",
+    "reference_entries",
+]
 
 DEFAULT_MAX_OBJECTS = 10_000_000
 SCHEMES = ("file", "http", "https", "s3", "gs")
 _TEMP_PREFIX = ".ipa-"  # the prefix _download skips when walking a root
 _HASH_THREADS = 4
+FETCH_THREADS = 8  # references are network-bound: overlap their round trips
 
 
 def _scheme(uri: str) -> str:
@@ -309,6 +318,43 @@ def _md5_file(path: Path) -> str:
         for chunk in iter_chunks(stream):
             md5.update(chunk)
     return md5.hexdigest()
+
+
+def fetch_references(
+    client: Client,
+    jobs: list[tuple[ManifestEntry, Path]],
+    allow_missing: bool = False,
+) -> int:
+    """Fetch reference entries to their destinations, ``FETCH_THREADS`` at a time.
+
+    Returns how many were written. With ``allow_missing`` a target that is gone is
+    skipped; any other failure cancels what has not started and is raised (the first
+    one in entry order).
+    """
+
+    def one(job: tuple[ManifestEntry, Path]) -> bool:
+        entry, dest = job
+        try:
+            fetch_reference(client, entry, dest)
+        except ArtifactNotFoundError:
+            if allow_missing:
+                return False
+            raise
+        return True
+
+    if len(jobs) == 1:
+        return int(one(jobs[0]))
+    written = 0
+    with ThreadPoolExecutor(min(FETCH_THREADS, len(jobs))) as pool:
+        futures = [pool.submit(one, job) for job in jobs]
+        try:
+            for future in futures:
+                written += int(future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return written
 
 
 def fetch_reference(client: Client, entry: ManifestEntry, dest: Path) -> None:
