@@ -191,3 +191,74 @@ def test_stale_partial_fetches_are_removed(tmp_path: Path) -> None:
     cache.cleanup()
     assert not stale.exists()
     assert fresh.exists()
+
+
+# -- the cache in front of a remote blob store ---------------------------------------------
+
+
+class _RemoteView:
+    """The local store seen as a remote one: no local paths, and every read is counted."""
+
+    url = "memory://remote-for-tests"
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self.reads: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def local_path(self, digest: str) -> None:
+        return None
+
+    def open(self, digest: str):  # type: ignore[no-untyped-def]
+        self.reads.append(digest)
+        return self._inner.open(digest)  # type: ignore[attr-defined]
+
+
+def test_remote_blobs_are_read_once_through_the_cache(store: Path, work: Path) -> None:
+    from ipyartifacts._client import get_client
+    from tests.helpers import write
+
+    for i in range(3):
+        write(work / "data" / f"f{i}.txt", f"content {i}" * 100)
+    art = wandb.Artifact("remote", "dataset")
+    art.add_dir(work / "data")
+    with wandb.init(project="p") as run:
+        run.log_artifact(art)
+    client = get_client(store)
+    remote = _RemoteView(client.blobs)
+    client.blobs = remote  # type: ignore[assignment]
+    data_digests = {e.digest for e in art.manifest}
+    art.verify(art.download(work / "one"))
+    art.verify(art.download(work / "two"))
+    reads = [d for d in remote.reads if d in data_digests]
+    assert sorted(reads) == sorted(data_digests)  # each fetched once, for two downloads
+    assert client.cache.size() == sum(e.size for e in art.manifest)
+    client.cache.clear()
+    art.download(work / "three")
+    assert len([d for d in remote.reads if d in data_digests]) == 2 * len(data_digests)
+
+
+def test_a_corrupt_remote_blob_is_not_cached_or_written(store: Path, work: Path) -> None:
+    import io
+
+    from ipyartifacts._client import get_client
+    from tests.helpers import write
+
+    write(work / "data" / "f.txt", "genuine")
+    art = wandb.Artifact("remote", "dataset")
+    art.add_dir(work / "data")
+    with wandb.init(project="p") as run:
+        run.log_artifact(art)
+    client = get_client(store)
+    inner = client.blobs
+    remote = _RemoteView(inner)
+    digest = art.manifest["f.txt"].digest
+    remote.open = lambda d: io.BytesIO(b"tampered") if d == digest else inner.open(d)  # type: ignore[method-assign]
+    art.manifest  # noqa: B018  (load the manifest before swapping the store)
+    client.blobs = remote  # type: ignore[assignment]
+    with pytest.raises(wandb.IntegrityError):
+        art.download(work / "out")
+    assert not (work / "out" / "f.txt").exists()
+    assert client.cache.size() == 0

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ._hashing import hash_bytes, hash_file
 from .errors import IntegrityError, StoreError
@@ -245,6 +245,28 @@ class ArtifactCache:
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
+
+    def open(
+        self, key: str, fetch: Callable[[Path], object], *, digest: str | None = None
+    ) -> BinaryIO:
+        """Open the cached file for ``key`` for reading, fetching it first on a miss.
+
+        Safe against eviction by another process between fetching and opening: an open
+        file stays readable after it is evicted, and a file evicted before it could be
+        opened is fetched again.
+        """
+        for _attempt in range(3):
+            path = self.get_or_fetch(key, fetch, digest=digest)
+            try:
+                return open(path, "rb")
+            except FileNotFoundError:
+                continue
+        raise StoreError(
+            f"The cache at {str(self.root)!r} evicted {key!r} three times before it could be "
+            "read: its cap is too small for the files in use. Raise "
+            f"${ENV_CACHE_SIZE} or the cache's max_size.",
+            store=str(self.root),
+        )
 
     def put_file(self, key: str, source: Path) -> Path:
         """Copy ``source`` into the cache under ``key``; return the cached path."""

@@ -211,8 +211,20 @@ class Client:
     # -- reading --------------------------------------------------------------------
 
     def open_blob(self, digest: str) -> BinaryIO:
-        """Open a stored blob for reading."""
-        return self.blobs.open(digest)
+        """Open a stored blob for reading.
+
+        A remote store's blobs are read through the local LRU cache (``self.cache``):
+        fetched once, verified against their digest, then served from disk.
+        """
+        if self.blobs.url.startswith("file:"):
+            return self.blobs.open(digest)
+        return self.cache.open(digest, functools.partial(self._fetch_blob, digest), digest=digest)
+
+    def _fetch_blob(self, digest: str, dest: Path) -> None:
+        import shutil
+
+        with self.blobs.open(digest) as src, open(dest, "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
 
     def local_blob_path(self, digest: str) -> Path | None:
         """The local file of a blob (to memory-map), or None for remote stores."""
