@@ -433,8 +433,8 @@ def _close(chunks: Iterator[bytes]) -> None:
 
 def _check_etag(entry: ManifestEntry, etag: str | None) -> None:
     recorded = entry.extra.get("etag")
-    if recorded is None or etag == recorded or (etag is None and "blake3" in entry.extra):
-        return
+    if recorded is None or etag == recorded or "blake3" in entry.extra:
+        return  # with a recorded BLAKE3 the bytes themselves are checked, whatever the ETag
     raise ReferenceChangedError(
         f"{entry.ref} changed since it was added as {entry.path!r}: its ETag was "
         f"{recorded}, now {etag}. Nothing was written. Log a new version referencing the "
