@@ -166,3 +166,33 @@ export type Response =
   | ChildrenResponse
   | PreviewResponse
   | DownloadResponse;
+
+// -- LineageGraph (synced traits, not messages) -----------------------------------------------
+
+export type NodeKind = "artifact" | "run" | "cluster";
+
+export interface ClusterMember {
+  id: string;
+  label: string;
+  sub: string;
+}
+
+export interface GraphNode {
+  id: string;
+  kind: NodeKind;
+  label: string;
+  sub: string;
+  center: boolean;
+  members: ClusterMember[];
+}
+
+export interface GraphEdge {
+  source: string;
+  target: string;
+}
+
+export interface Graph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  truncated: boolean;
+}

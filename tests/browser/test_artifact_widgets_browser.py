@@ -136,3 +136,77 @@ def test_file_browser_tree_and_previews(page: Any, lab: Lab) -> None:
     assert Path(download.path()).read_bytes() == b"w" * 21
     assert page.evaluate("() => window.__pwned") is None
     assert page.errors == []
+
+
+LINEAGE_SEED = textwrap.dedent(
+    """
+    import pathlib
+    import ipyartifacts
+    from ipyartifacts.widgets import LineageGraph
+
+    def log(run, name, kind):
+        path = pathlib.Path(f"lg-{name}.txt")
+        path.write_text(name)
+        art = ipyartifacts.Artifact(name, type=kind)
+        art.add_file(str(path))
+        return run.log_artifact(art)
+
+    with ipyartifacts.init(project="lg", job_type="prep", name="prep-run") as run:
+        log(run, "dataset", "dataset")
+    with ipyartifacts.init(project="lg", job_type="train", name="train-run") as run:
+        run.use_artifact("dataset:latest")
+        log(run, "model", "model")
+    for i in range(12):
+        with ipyartifacts.init(project="lg", job_type="eval", name=f"eval-{i:02d}") as run:
+            run.use_artifact("model:latest")
+    """
+)
+
+
+def test_lineage_graph_recentre_depth_and_cluster(page: Any, lab: Lab) -> None:
+    show = 'lg = LineageGraph(ipyartifacts.Api().artifact("lg/model:latest"), depth=1); lg'
+    run_notebook(page, lab, write_notebook(lab, "lineage.ipynb", [LINEAGE_SEED, show]))
+    widget = page.locator(".ipa-lineage")
+    nodes = widget.locator(".ipa-gnode")
+    expect(nodes).to_have_count(3)
+    expect(widget.locator(".ipa-lineage-title")).to_have_text("Lineage of model:v0")
+    center = widget.locator(".ipa-gnode.ipa-center")
+    expect(center).to_have_attribute("data-kind", "artifact")
+    run_node = widget.locator('.ipa-gnode[data-kind="run"]')
+    expect(run_node.locator(".ipa-gnode-label")).to_have_text("train-run")
+    cluster = widget.locator('.ipa-gnode[data-kind="cluster"]')
+    expect(cluster.locator(".ipa-gnode-label")).to_have_text("12 runs")
+    # Run and artifact nodes look different (shape), and flow left to right.
+    assert run_node.evaluate("el => getComputedStyle(el).borderTopLeftRadius") != center.evaluate(
+        "el => getComputedStyle(el).borderTopLeftRadius"
+    )
+    assert run_node.bounding_box()["x"] < center.bounding_box()["x"] < cluster.bounding_box()["x"]
+    # Edges are painted on the canvas (not SVG).
+    assert widget.locator("svg").count() == 0
+    painted = widget.locator("canvas.ipa-edges").evaluate(
+        "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"
+    )
+    assert painted > 50
+    screenshot(widget, "lineage_graph")
+
+    # Depth +1 reaches the dataset and the run that made it.
+    widget.locator(".ipa-depth-plus").click()
+    expect(widget.locator(".ipa-depth-value")).to_have_text("2")
+    expect(nodes).to_have_count(4)
+    expect(widget.locator(".ipa-gnode-label", has_text="dataset:v0")).to_be_visible()
+
+    # The cluster lists its members; searching narrows them; clicking re-centres.
+    cluster.click()
+    search = widget.locator(".ipa-cluster-search")
+    expect(widget.locator(".ipa-cluster-item")).to_have_count(12)
+    search.fill("eval-07")
+    expect(widget.locator(".ipa-cluster-item")).to_have_count(1)
+    widget.locator(".ipa-cluster-item").click()
+    expect(widget.locator(".ipa-lineage-title")).to_have_text("Lineage of eval-07")
+    expect(widget.locator(".ipa-gnode.ipa-center")).to_have_attribute("data-kind", "run")
+
+    # Clicking a node re-centres on it.
+    widget.locator('.ipa-gnode[data-kind="artifact"]').first.click()
+    expect(widget.locator(".ipa-lineage-title")).to_have_text("Lineage of model:v0")
+    assert page.errors == []

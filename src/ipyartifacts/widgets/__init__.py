@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ipyartifacts.widgets.file_browser import FileBrowser
+    from ipyartifacts.widgets.lineage_graph import LineageGraph
     from ipyartifacts.widgets.table_preview import TablePreview
     from ipyartifacts.widgets.version_table import VersionTable
 
-__all__ = ["FileBrowser", "TablePreview", "VersionTable"]
+__all__ = ["FileBrowser", "LineageGraph", "TablePreview", "VersionTable"]
 
 _LAZY = {
     "FileBrowser": "ipyartifacts.widgets.file_browser",
+    "LineageGraph": "ipyartifacts.widgets.lineage_graph",
     "TablePreview": "ipyartifacts.widgets.table_preview",
     "VersionTable": "ipyartifacts.widgets.version_table",
 }

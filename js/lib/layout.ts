@@ -1,0 +1,65 @@
+// Left-to-right DAG layout of a lineage graph with dagre (pure: no DOM).
+import { graphlib, layout } from "@dagrejs/dagre";
+import type { Graph, GraphNode } from "./protocol";
+
+export const NODE_WIDTH = 200;
+export const NODE_HEIGHT = 46;
+
+export interface PlacedNode {
+  node: GraphNode;
+  /** Top-left corner. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface PlacedEdge {
+  source: string;
+  target: string;
+  points: { x: number; y: number }[];
+}
+
+export interface Placement {
+  nodes: PlacedNode[];
+  edges: PlacedEdge[];
+  width: number;
+  height: number;
+}
+
+/** Lay the graph out left to right; runs and artifacts alternate in ranks. */
+export function placeGraph(graph: Graph, margin = 16): Placement {
+  const g = new graphlib.Graph();
+  g.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 56, marginx: margin, marginy: margin });
+  g.setDefaultEdgeLabel(() => ({}));
+  const known = new Set(graph.nodes.map((n) => n.id));
+  for (const node of graph.nodes) g.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  for (const edge of graph.edges) {
+    if (known.has(edge.source) && known.has(edge.target)) g.setEdge(edge.source, edge.target);
+  }
+  layout(g);
+  const nodes = graph.nodes.map((node) => {
+    const box = g.node(node.id);
+    return {
+      node,
+      x: box.x - box.width / 2,
+      y: box.y - box.height / 2,
+      width: box.width,
+      height: box.height,
+    };
+  });
+  const edges = g.edges().map((e) => ({
+    source: e.v,
+    target: e.w,
+    points: ((g.edge(e).points ?? []) as { x: number; y: number }[]).map((p) => ({ x: p.x, y: p.y })),
+  }));
+  const info = g.graph();
+  return { nodes, edges, width: info.width ?? 0, height: info.height ?? 0 };
+}
+
+/** Members of a cluster whose label or subtitle contains the query (case-insensitive). */
+export function searchMembers<T extends { label: string; sub: string }>(members: T[], query: string): T[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return members;
+  return members.filter((m) => m.label.toLowerCase().includes(q) || m.sub.toLowerCase().includes(q));
+}

@@ -1,0 +1,101 @@
+"""LineageGraph on a real store: nodes, edge directions, depth, clusters, re-centring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import traitlets
+
+import ipyartifacts
+from ipyartifacts.widgets import LineageGraph
+from ipyartifacts.widgets.lineage_graph import node_id
+from tests.helpers import write
+
+
+def _log(run: ipyartifacts.Run, name: str, type_: str, path: Path) -> ipyartifacts.Artifact:
+    art = ipyartifacts.Artifact(name, type=type_)
+    art.add_file(str(path))
+    return run.log_artifact(art)
+
+
+@pytest.fixture
+def model(work: Path) -> ipyartifacts.Artifact:
+    """raw -> [prep] -> dataset -> [train] -> model -> [eval-0..eval-9]"""
+    write(work / "raw.txt", "raw")
+    write(work / "data.txt", "data")
+    write(work / "model.txt", "model")
+    with ipyartifacts.init(project="lin", job_type="ingest") as run:
+        _log(run, "raw", "raw", work / "raw.txt")
+    with ipyartifacts.init(project="lin", job_type="prep") as run:
+        run.use_artifact("raw:latest")
+        _log(run, "dataset", "dataset", work / "data.txt")
+    with ipyartifacts.init(project="lin", job_type="train", name="train-run") as run:
+        run.use_artifact("dataset:latest")
+        _log(run, "model", "model", work / "model.txt")
+    for i in range(10):
+        with ipyartifacts.init(project="lin", job_type="eval", name=f"eval-{i}") as run:
+            run.use_artifact("model:latest")
+    return ipyartifacts.Api().artifact("lin/model:latest")
+
+
+def _labels(widget: LineageGraph) -> dict[str, str]:
+    return {n["id"]: n["label"] for n in widget.graph["nodes"]}
+
+
+def test_depth_one_shows_creator_and_clusters_many_users(model: ipyartifacts.Artifact) -> None:
+    widget = LineageGraph(model, depth=1)
+    nodes = {n["label"]: n for n in widget.graph["nodes"]}
+    assert set(nodes) == {"model:v0", "train-run", "10 runs"}
+    assert nodes["model:v0"]["center"] is True
+    assert nodes["model:v0"]["kind"] == "artifact"
+    assert nodes["train-run"]["kind"] == "run"
+    cluster = nodes["10 runs"]
+    assert cluster["kind"] == "cluster"
+    assert sorted(m["label"] for m in cluster["members"]) == [f"eval-{i}" for i in range(10)]
+    edges = {(e["source"], e["target"]) for e in widget.graph["edges"]}
+    model_id = node_id(model)
+    assert edges == {(nodes["train-run"]["id"], model_id), (model_id, cluster["id"])}
+    assert widget.graph["truncated"] is True
+
+
+def test_depth_grows_upstream(model: ipyartifacts.Artifact) -> None:
+    widget = LineageGraph(model, depth=1)
+    widget.depth = 4
+    labels = set(_labels(widget).values())
+    assert {"raw:v0", "dataset:v0", "train-run", "model:v0"} <= labels
+    assert len(labels) == 6  # + the prep run and the cluster of eval runs
+    assert widget.graph["truncated"] is True  # raw:v0's ingest run is 5 hops away
+    widget.depth = 5
+    assert len(widget.graph["nodes"]) == 7
+    assert widget.graph["truncated"] is False
+    with pytest.raises(traitlets.TraitError):
+        widget.depth = "deep"  # type: ignore[assignment]
+    widget.depth = 99
+    assert widget.depth == 6
+
+
+def test_recentre_on_a_cluster_member(model: ipyartifacts.Artifact) -> None:
+    widget = LineageGraph(model, depth=1)
+    cluster = next(n for n in widget.graph["nodes"] if n["kind"] == "cluster")
+    member = next(m for m in cluster["members"] if m["label"] == "eval-3")
+    widget.center = member["id"]
+    nodes = {n["label"]: n for n in widget.graph["nodes"]}
+    assert nodes["eval-3"]["center"] is True
+    assert set(nodes) == {"eval-3", "model:v0"}
+    assert widget.center_object.name == "eval-3"
+
+
+def test_unknown_centre_is_reported_not_raised(model: ipyartifacts.Artifact) -> None:
+    widget = LineageGraph(model, depth=1)
+    before = widget.graph
+    widget.center = "run:<img src=x>"
+    assert widget.error == "unknown node 'run:<img src=x>'"
+    assert widget.graph == before
+
+
+def test_run_centre(model: ipyartifacts.Artifact) -> None:
+    run = model.logged_by()
+    assert run is not None
+    widget = LineageGraph(run, depth=1)
+    assert set(_labels(widget).values()) == {"train-run", "dataset:v0", "model:v0"}
