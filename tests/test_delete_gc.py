@@ -461,3 +461,11 @@ def test_lifecycle_on_postgres(
     for spec in ("team/ds:v0", "team/ds:v2"):
         art = api.artifact(spec)
         art.verify(art.download(work / "check" / art.version))
+
+
+def test_asking_for_a_deleted_version_says_so(three_versions: list[wandb.Artifact]) -> None:
+    api = wandb.Api()
+    api.artifact("p/ds:v0").delete()
+    with pytest.raises(wandb.ArtifactNotFoundError, match="v0 was deleted") as info:
+        api.artifact("p/ds:v0")
+    assert "Available: v1, v2" in str(info.value)

@@ -62,6 +62,8 @@ def test_expired_version_behaves_as_deleted(
     assert api.artifact_exists("p/ds:v1")
     advance(timedelta(hours=3))
     assert not api.artifact_exists("p/ds:v1")
+    with pytest.raises(wandb.ArtifactNotFoundError, match="v1 expired on"):
+        api.artifact("p/ds:v1")
     assert api.artifact("p/ds:latest").version == "v0"
     assert [a.version for a in api.artifacts("dataset", "p/ds")] == ["v0"]
     assert expiring.state == "DELETED"

@@ -370,10 +370,27 @@ class Catalog:
             if not rows:
                 raise ArtifactNotFoundError(
                     f"Artifact {project}/{name} has no version {alias!r}."
+                    + self._gone_hint(conn, coll, number, now)
                     + self._alias_hint(conn, coll, now),
                     name=f"{name}:{alias}",
                 )
             return self._records(conn, rows)[0]
+
+    def _gone_hint(self, conn: Connection, coll: int, number: int | None, now: datetime) -> str:
+        """`` v3 was deleted.`` / `` v3 expired on ...`` when the number once existed."""
+        if number is None:
+            return ""
+        row = conn.execute(
+            select(s.versions.c.state, s.versions.c.expires_at).where(
+                s.versions.c.collection_id == coll, s.versions.c.number == number
+            )
+        ).first()
+        if row is None:
+            return ""
+        if row.state == DELETED:
+            return f" v{number} was deleted."
+        expired = _aware(row.expires_at)
+        return f" v{number} expired on {expired:%Y-%m-%d %H:%M} UTC." if expired else ""
 
     def _collection_names(self, conn: Connection, project: str) -> list[str]:
         return list(
