@@ -211,3 +211,28 @@ def test_any_table_round_trips(data: dict[str, list[Any]]) -> None:
     art = wandb.Artifact("prop", "dataset")
     art.add(table, "t")
     assert art.get("t").equals(table)
+
+
+def test_streams_are_written_batch_by_batch() -> None:
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("i", pa.int64()), ("s", pa.string())])
+    batches = 12
+
+    def generate() -> Any:
+        for b in range(batches):
+            yield pa.record_batch(
+                [pa.array(range(b * 100, b * 100 + 100)), pa.array(["x"] * 100)], schema=schema
+            )
+
+    reader = pa.RecordBatchReader.from_batches(schema, generate())
+    art = wandb.Artifact("stream", "dataset")
+    entry = art.add(StreamOnly(reader), "big")  # only the capsule interface, read once
+    assert entry.extra["rows"] == batches * 100
+    blob = get_client().local_blob_path(entry.digest)
+    assert blob is not None
+    assert pq.ParquetFile(blob).num_row_groups == batches, (
+        "the stream was not written batch by batch"
+    )
+    table = log(art).get("big")
+    assert table.column("i").to_pylist() == list(range(batches * 100))

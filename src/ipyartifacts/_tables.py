@@ -66,18 +66,24 @@ def to_arrow(obj: Any) -> pa.Table:
     """Turn a DataFrame-like object into a ``pyarrow.Table``; TypeError for anything else."""
     import pyarrow as pa
 
-    if isinstance(obj, pa.Table):
+    source = _arrow_source(obj)
+    return source if isinstance(source, pa.Table) else source.read_all()
+
+
+def _arrow_source(obj: Any) -> pa.Table | pa.RecordBatchReader:
+    """A Table, or a RecordBatchReader for stream sources (written batch by batch)."""
+    import pyarrow as pa
+
+    if isinstance(obj, (pa.Table, pa.RecordBatchReader)):
         return obj
     if isinstance(obj, pa.RecordBatch):
         return pa.Table.from_batches([obj])
-    if isinstance(obj, pa.RecordBatchReader):
-        return obj.read_all()
     module = type(obj).__module__.split(".", 1)[0]
     if module == "pandas" and hasattr(obj, "columns") and hasattr(obj, "index"):
         # from_pandas keeps the index and dtypes as pandas metadata for a faithful round trip.
         return pa.Table.from_pandas(obj)
     if hasattr(obj, "__arrow_c_stream__"):
-        return pa.RecordBatchReader.from_stream(obj).read_all()
+        return pa.RecordBatchReader.from_stream(obj)
     if hasattr(obj, "__arrow_c_array__"):
         return pa.table(obj)
     raise TypeError(
@@ -87,28 +93,43 @@ def to_arrow(obj: Any) -> pa.Table:
     )
 
 
-def table_entry(client: Client, obj: Any, name: str) -> ManifestEntry:
-    """Write ``obj`` as Parquet into the blob store; return its manifest entry (not yet added)."""
+def _write_parquet(source: pa.Table | pa.RecordBatchReader, path: str) -> tuple[int, list[str]]:
+    """Write ``source`` as Parquet at ``path``; return ``(rows, column names)``.
+
+    A stream is written one batch at a time, so a table larger than memory can be
+    added from a lazy source (a DuckDB relation, a dataset scanner ...).
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    # zstd: smaller than snappy at similar speed; statistics let readers skip row groups.
+    options: dict[str, Any] = {"compression": "zstd", "write_statistics": True}
+    if isinstance(source, pa.Table):
+        pq.write_table(source, path, **options)
+        return source.num_rows, list(source.column_names)
+    rows = 0
+    with pq.ParquetWriter(path, source.schema, **options) as writer:
+        for batch in source:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    return rows, list(source.schema.names)
+
+
+def table_entry(client: Client, obj: Any, name: str) -> ManifestEntry:
+    """Write ``obj`` as Parquet into the blob store; return its manifest entry (not yet added)."""
     logical = table_path(name)
-    table = to_arrow(obj)
+    source = _arrow_source(obj)
     tmp_dir = getattr(client.blobs, "tmp", None)
     fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="table-", suffix=TABLE_SUFFIX)
     os.close(fd)
     try:
-        # zstd: smaller than snappy at similar speed; statistics let readers skip row groups.
-        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
+        rows, columns = _write_parquet(source, tmp)
         # Not through the stat cache: a temp file's inode is reused by later temp files.
         digest, size = client.blobs.put_file(Path(tmp))
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-    extra = {
-        "media_type": PARQUET_MEDIA_TYPE,
-        "rows": table.num_rows,
-        "columns": list(table.column_names),
-    }
+    extra = {"media_type": PARQUET_MEDIA_TYPE, "rows": rows, "columns": columns}
     return ManifestEntry(logical, digest, size, extra=extra)
 
 
