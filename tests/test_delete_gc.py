@@ -264,6 +264,33 @@ def test_changed_source_leaves_no_temp_file(store: Path, work: Path) -> None:
 
 # -- gc while another process logs ------------------------------------------------------
 
+
+def test_a_blob_touched_after_listing_is_put_back(
+    store: Path, three_versions: list[wandb.Artifact], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The move-recheck-delete step: a writer reuses an orphan just before GC moves it."""
+    import ipyartifacts._gc as gc_mod
+
+    wandb.Api().artifact("p/ds:v0").delete()
+    _age_all_blobs(store)
+    target = _blob(store, b"only in v0")
+    real_replace = os.replace
+
+    def writer_touches_first(src: object, dst: object) -> None:
+        if Path(str(src)) == target:
+            os.utime(target)  # what LocalBlobStore.touch does for a writer reusing it
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gc_mod.os, "replace", writer_touches_first)
+    report = wandb.gc(grace=timedelta(hours=1))
+    assert target.exists()
+    assert target.read_bytes() == b"only in v0"
+    assert hash_bytes(b"only in v0") not in report.removed
+    assert report.blobs_removed == 1  # the deleted version's manifest still went
+    assert report.blobs_in_grace == 1
+    assert list((store / "tmp").iterdir()) == []
+
+
 _WRITER = textwrap.dedent(
     """
     import shutil, sys
@@ -273,6 +300,8 @@ _WRITER = textwrap.dedent(
     src, copies, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     copies.mkdir()
     with wandb.init(project="p", job_type="writer") as run:
+        print("ready", flush=True)
+        assert sys.stdin.readline().strip() == "go"
         for i in range(count):
             path = src / f"c{i}.bin"
             if i % 2:  # a fresh inode: read and stored again (put-if-absent finds the blob)
@@ -286,11 +315,12 @@ _WRITER = textwrap.dedent(
 
 
 def test_gc_while_another_process_reuses_old_orphans(store: Path, work: Path) -> None:
-    """The hard case: a writer re-logs content whose blobs are old and unreferenced.
+    """Stress: a writer re-logs content whose blobs are old orphans while GC loops.
 
-    Every blob the writer needs is an orphan older than the grace period when the writer
-    starts, so only touch-on-reuse plus move-recheck-delete keep them. GC runs in a loop
-    for the writer's whole life; afterwards every version it logged must be whole.
+    Each blob the writer needs is either still there (the writer touches it: GC must keep
+    it, or put it back if it had already moved it aside) or already reclaimed (the
+    writer's touch fails and it stores the bytes again). Which happens depends on timing;
+    whatever the interleaving, every version the writer logs must be whole.
     """
     count = 40
     src = work / "src"
@@ -315,10 +345,16 @@ def test_gc_while_another_process_reuses_old_orphans(store: Path, work: Path) ->
     writer = subprocess.Popen(
         [sys.executable, "-c", _WRITER, str(src), str(work / "copies"), str(count)],
         env=env,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert writer.stdout is not None
+    assert writer.stdin is not None
+    assert writer.stdout.readline().strip() == "ready"  # imported and running: start together
+    writer.stdin.write("go\n")
+    writer.stdin.flush()
     removed = 0
     rounds = 0
     while True:

@@ -47,6 +47,8 @@ ENV_CACHE_DIR = "IPYARTIFACTS_CACHE_DIR"
 DEFAULT_CACHE_SIZE = 10 * 1000**3
 _LOW_WATER = 0.9  # evict down to 90% of the cap, so a full cache does not evict on every put
 _TEMP_GRACE_S = 3600.0
+_LOCK_STRIPES = 64
+_REMEASURE_EVERY = 256
 
 _UNITS = {
     "": 1,
@@ -158,8 +160,12 @@ class ArtifactCache:
             ) from exc
         self._max_size = configured_size() if max_size is None else parse_size(max_size)
         self._lock = threading.Lock()
-        self._key_locks: dict[str, threading.Lock] = {}
-        self._approx: int | None = None  # running size estimate; re-measured on eviction
+        # Striped per-key locks: one fetch per key at a time, without a lock per key ever seen.
+        self._key_locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
+        # Running size estimate: other processes add files too, so it is re-measured on
+        # eviction and every _REMEASURE_EVERY publishes.
+        self._approx: int | None = None
+        self._published = 0
         self.clear_stale_temp()
 
     def __repr__(self) -> str:
@@ -221,8 +227,7 @@ class ArtifactCache:
         hit = self.get(key)
         if hit is not None:
             return hit
-        with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        key_lock = self._key_locks[int(hash_bytes(key.encode("utf-8"))[:8], 16) % _LOCK_STRIPES]
         with key_lock:
             hit = self.get(key)
             if hit is not None:
@@ -281,9 +286,11 @@ class ArtifactCache:
         os.chmod(tmp, 0o444)
         os.replace(tmp, final)
         with self._lock:
+            self._published += 1
+            stale = self._approx is None or self._published % _REMEASURE_EVERY == 0
             if self._approx is not None:
                 self._approx += size
-        if (self._approx if self._approx is not None else self.size()) > self._max_size:
+        if (self.size() if stale else (self._approx or 0)) > self._max_size:
             self._evict(int(self._max_size * _LOW_WATER), keep=final)
         return final
 

@@ -145,7 +145,7 @@ def collect(
     needed, live_count = live_blobs(client)
     removed: list[str] = []
     freed = kept = kept_bytes = young = young_bytes = 0
-    for digest, size, mtime in list(client.blobs.iter_blobs()):
+    for digest, size, mtime in client.blobs.iter_blobs():  # streamed: stores can be huge
         if digest in needed:
             kept += 1
             kept_bytes += size
