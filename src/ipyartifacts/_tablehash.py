@@ -76,16 +76,17 @@ def _hash_values(arr: pa.Array) -> np.ndarray[Any, Any]:
         return mix(values.astype(np.int64).view(np.uint64))
     if pa.types.is_decimal(t):
         return _hash_bytes(pc.cast(arr, pa.string()))
-    if (
-        pa.types.is_string(t)
-        or pa.types.is_large_string(t)
-        or pa.types.is_binary(t)
-        or pa.types.is_large_binary(t)
-        or pa.types.is_string_view(t)
-        or pa.types.is_binary_view(t)
-    ):
+    if _is_bytes_like(t):
         return _hash_bytes(arr)
     return _hash_python(arr)
+
+
+def _is_bytes_like(t: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    checks = ("is_string", "is_large_string", "is_binary", "is_large_binary")
+    views = ("is_string_view", "is_binary_view")  # pyarrow >= 16
+    return any(getattr(pa.types, name, lambda _t: False)(t) for name in (*checks, *views))
 
 
 def _hash_bytes(arr: pa.Array) -> np.ndarray[Any, Any]:
