@@ -8,14 +8,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ipyartifacts.widgets.artifact_view import ArtifactView
     from ipyartifacts.widgets.file_browser import FileBrowser
     from ipyartifacts.widgets.lineage_graph import LineageGraph
     from ipyartifacts.widgets.table_preview import TablePreview
     from ipyartifacts.widgets.version_table import VersionTable
 
-__all__ = ["FileBrowser", "LineageGraph", "TablePreview", "VersionTable"]
+__all__ = ["ArtifactView", "FileBrowser", "LineageGraph", "TablePreview", "VersionTable"]
 
 _LAZY = {
+    "ArtifactView": "ipyartifacts.widgets.artifact_view",
     "FileBrowser": "ipyartifacts.widgets.file_browser",
     "LineageGraph": "ipyartifacts.widgets.lineage_graph",
     "TablePreview": "ipyartifacts.widgets.table_preview",

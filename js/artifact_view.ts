@@ -1,0 +1,256 @@
+// ArtifactView: anywidget front end for ipyartifacts.widgets.ArtifactView (tabs Overview,
+// Versions, Files, Lineage; each tab's component is built the first time it is shown).
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import "./lib/base.css";
+import "./lib/artifact_view.css";
+import { el } from "./lib/dom";
+import { FileBrowserView, type AnyFetch } from "./lib/file_browser_view";
+import { formatBytes, formatCount } from "./lib/format";
+import { LineageView } from "./lib/lineage_view";
+import type { ColumnInfo, Graph } from "./lib/protocol";
+import { Rpc } from "./lib/rpc";
+import { TableView, type Fetch } from "./lib/table_view";
+
+type Tab = "overview" | "versions" | "files" | "lineage";
+const TABS: [Tab, string][] = [
+  ["overview", "Overview"],
+  ["versions", "Versions"],
+  ["files", "Files"],
+  ["lineage", "Lineage"],
+];
+
+interface RunInfo {
+  id: string;
+  name: string;
+  job_type: string | null;
+  state: string;
+}
+
+interface Overview {
+  name: string;
+  qualified_name: string;
+  type: string;
+  version: string;
+  aliases: string[];
+  tags: string[];
+  description: string | null;
+  metadata: [string, string][];
+  digest: string;
+  size: number;
+  file_count: number;
+  created_at: string;
+  created_by: RunInfo | null;
+  snippet: string;
+}
+
+interface ArtifactModel {
+  tab: Tab;
+  overview: Overview;
+  height: number;
+  versions_columns: ColumnInfo[];
+  versions_count: number;
+  selected: string | null;
+  file_count: number;
+  total_size: number;
+  graph: Graph;
+  center: string;
+  depth: number;
+  error: string | null;
+}
+
+export function renderOverview(ov: Overview): HTMLElement {
+  const title = el("div", { cls: "ipa-ov-title" }, [
+    el("span", { cls: "ipa-ov-name", text: ov.qualified_name }),
+    el("span", { cls: "ipa-chip ipa-chip-type", text: ov.type, title: "type" }),
+    ...ov.aliases.map((a) => el("span", { cls: "ipa-chip ipa-chip-alias", text: a, title: "alias" })),
+    ...ov.tags.map((t) => el("span", { cls: "ipa-chip", text: `#${t}`, title: "tag" })),
+  ]);
+  const grid = el("div", { cls: "ipa-ov-grid" });
+  const fact = (label: string, value: string, mono = false) => {
+    grid.append(
+      el("span", { cls: "ipa-ov-label", text: label }),
+      el("span", { cls: mono ? "ipa-ov-value ipa-mono" : "ipa-ov-value", text: value }),
+    );
+  };
+  fact("version", ov.version);
+  fact("digest", ov.digest, true);
+  fact("size", `${formatBytes(ov.size)} (${formatCount(ov.size)} bytes)`);
+  fact("files", formatCount(ov.file_count));
+  fact("created", ov.created_at);
+  const run = ov.created_by;
+  fact("created by", run ? `${run.name} · ${run.job_type ?? "run"} · ${run.id} (${run.state})` : "unknown run");
+  const parts: HTMLElement[] = [title];
+  if (ov.description) parts.push(el("p", { cls: "ipa-ov-description", text: ov.description }));
+  parts.push(grid);
+  if (ov.metadata.length > 0) {
+    const meta = el("div", { cls: "ipa-ov-grid ipa-ov-metadata" });
+    for (const [key, value] of ov.metadata) {
+      meta.append(el("span", { cls: "ipa-ov-label", text: key }), el("span", { cls: "ipa-ov-value ipa-mono", text: value }));
+    }
+    parts.push(el("div", { cls: "ipa-ov-section", text: "Metadata" }), meta);
+  }
+  const code = el("pre", { text: ov.snippet });
+  const copy = el("button", { cls: "ipa-button ipa-copy", text: "Copy", attrs: { type: "button" } });
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(ov.snippet);
+      copy.textContent = "Copied";
+    } catch {
+      // No clipboard access (insecure context): select the text so Ctrl+C works.
+      const range = document.createRange();
+      range.selectNodeContents(code);
+      const selection = window.getSelection();
+      selection?.removeAllRanges();
+      selection?.addRange(range);
+      copy.textContent = "Press Ctrl+C";
+    }
+  });
+  parts.push(el("div", { cls: "ipa-ov-section", text: "Use it" }), el("div", { cls: "ipa-snippet" }, [code, copy]));
+  return el("div", { cls: "ipa-overview" }, parts);
+}
+
+function render({ model, el: host }: RenderProps<ArtifactModel>): () => void {
+  const rpc = new Rpc(model as AnyModel);
+  const fetchFor = (target: string): AnyFetch => ((req) => rpc.request({ ...req, target } as never)) as AnyFetch;
+  const root = el("div", { cls: "ipa-root ipa-artifact" });
+  const tabBar = el("div", { cls: "ipa-tabs", attrs: { role: "tablist" } });
+  const headerName = el("span", { cls: "ipa-tab-header-name" });
+  const panels = new Map<Tab, HTMLElement>();
+  const buttons = new Map<Tab, HTMLElement>();
+  for (const [tab, label] of TABS) {
+    const button = el("button", { cls: "ipa-tab", text: label, attrs: { type: "button", role: "tab", "data-tab": tab } });
+    button.addEventListener("click", () => {
+      model.set("tab", tab);
+      model.save_changes();
+      show();
+    });
+    buttons.set(tab, button);
+    tabBar.appendChild(button);
+    const panel = el("div", { cls: "ipa-panel", attrs: { role: "tabpanel", "data-tab": tab, hidden: "" } });
+    panels.set(tab, panel);
+  }
+  tabBar.appendChild(headerName);
+  root.append(tabBar, ...panels.values());
+  host.appendChild(root);
+
+  let table: TableView | null = null;
+  let files: FileBrowserView | null = null;
+  let lineage: LineageView | null = null;
+  const built = new Set<Tab>();
+
+  const buildOverview = () => {
+    const ov = model.get("overview");
+    headerName.textContent = ov.qualified_name;
+    panels.get("overview")!.replaceChildren(renderOverview(ov));
+  };
+  const buildVersions = () => {
+    const count = model.get("versions_count");
+    const panel = panels.get("versions")!;
+    table?.destroy();
+    table = null;
+    if (count < 0) {
+      panel.replaceChildren(el("div", { cls: "ipa-muted", text: "loading versions…" }));
+      return;
+    }
+    table = new TableView({
+      columns: model.get("versions_columns"),
+      numRows: count,
+      title: `${model.get("overview").qualified_name.split(":")[0]} versions`,
+      note: null,
+      height: model.get("height"),
+      fetch: fetchFor("versions") as unknown as Fetch,
+      keyColumn: "version",
+      selected: model.get("selected"),
+      onSelect: (key) => {
+        if (key === null) return;
+        model.set("selected", key);
+        model.save_changes();
+      },
+    });
+    panel.replaceChildren(table.element);
+  };
+  const buildFiles = () => {
+    files?.destroy();
+    files = new FileBrowserView({
+      fetch: fetchFor("files"),
+      title: model.get("overview").qualified_name,
+      fileCount: model.get("file_count"),
+      totalSize: model.get("total_size"),
+      height: model.get("height"),
+      selected: null,
+      onSelect: () => undefined,
+    });
+    panels.get("files")!.replaceChildren(files.element);
+  };
+  const buildLineage = () => {
+    if (!lineage) {
+      lineage = new LineageView({
+        height: model.get("height"),
+        onFocus: (id) => {
+          model.set("center", id);
+          model.save_changes();
+        },
+        onDepth: (depth) => {
+          model.set("depth", depth);
+          model.save_changes();
+        },
+      });
+      panels.get("lineage")!.replaceChildren(lineage.element);
+    }
+    const graph = model.get("graph");
+    if (graph && graph.nodes) lineage.update(graph, model.get("depth"));
+  };
+  const builders: Record<Tab, () => void> = {
+    overview: buildOverview,
+    versions: buildVersions,
+    files: buildFiles,
+    lineage: buildLineage,
+  };
+
+  function show(): void {
+    const current = model.get("tab");
+    for (const [tab, panel] of panels) {
+      panel.hidden = tab !== current;
+      buttons.get(tab)!.setAttribute("aria-selected", String(tab === current));
+    }
+    if (!built.has(current)) {
+      built.add(current);
+      builders[current]();
+    }
+  }
+
+  const onOverview = () => {
+    buildOverview();
+    // Another version was selected: files belong to it now; rebuild if already shown.
+    if (built.has("files")) buildFiles();
+  };
+  const onVersions = () => built.has("versions") && buildVersions();
+  const onSelected = () => table?.setSelected(model.get("selected"));
+  const onGraph = () => built.has("lineage") && buildLineage();
+  const onError = () => lineage?.setError(model.get("error"));
+  buildOverview();
+  built.add("overview");
+  show();
+  model.on("change:tab", show);
+  model.on("change:overview", onOverview);
+  model.on("change:versions_count", onVersions);
+  model.on("change:selected", onSelected);
+  model.on("change:graph", onGraph);
+  model.on("change:depth", onGraph);
+  model.on("change:error", onError);
+  return () => {
+    model.off("change:tab", show);
+    model.off("change:overview", onOverview);
+    model.off("change:versions_count", onVersions);
+    model.off("change:selected", onSelected);
+    model.off("change:graph", onGraph);
+    model.off("change:depth", onGraph);
+    model.off("change:error", onError);
+    table?.destroy();
+    files?.destroy();
+    lineage?.destroy();
+    rpc.close();
+  };
+}
+
+export default { render };

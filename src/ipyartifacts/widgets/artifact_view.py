@@ -1,0 +1,235 @@
+"""ArtifactView: one artifact version in tabs (Overview, Versions, Files, Lineage).
+
+The tabs reuse the other widgets' parts: the Versions tab is the VersionTable grid (select a
+row to switch the view to that version), Files is the FileBrowser, Lineage is the
+LineageGraph. Tabs other than Overview compute nothing until first opened.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import anywidget
+import traitlets
+
+from ipyartifacts.widgets._arrow_query import describe_columns
+from ipyartifacts.widgets._messages import BadRequestError, ErrorResponse, Response
+from ipyartifacts.widgets._static import static_file
+from ipyartifacts.widgets._table_source import MemorySource
+from ipyartifacts.widgets._table_widget import handle_table_request, no_id_error, request_id
+from ipyartifacts.widgets.file_browser import FilesController
+from ipyartifacts.widgets.lineage_graph import MAX_DEPTH, lineage, node_id
+from ipyartifacts.widgets.version_table import _NUMBER, versions_table
+
+if TYPE_CHECKING:
+    from ipyartifacts import Artifact, Run
+
+
+class RunInfo(TypedDict):
+    id: str
+    name: str
+    job_type: str | None
+    state: str
+
+
+class Overview(TypedDict):
+    """What the Overview tab shows (all values display text or plain JSON)."""
+
+    name: str
+    qualified_name: str
+    type: str
+    version: str
+    aliases: list[str]
+    tags: list[str]
+    description: str | None
+    metadata: list[tuple[str, str]]
+    digest: str
+    size: int
+    file_count: int
+    created_at: str
+    created_by: RunInfo | None
+    snippet: str
+
+
+def usage_snippet(artifact: Artifact) -> str:
+    """Python that uses this version from another run (shown with a copy button)."""
+    return (
+        "import ipyartifacts\n\n"
+        f"run = ipyartifacts.init(project={artifact.project!r})\n"
+        f"artifact = run.use_artifact({artifact.qualified_name!r})\n"
+        "path = artifact.download()\n"
+    )
+
+
+def overview(artifact: Artifact) -> Overview:
+    """The Overview tab's facts about one logged version."""
+    run = artifact.logged_by()
+    return Overview(
+        name=artifact.name,
+        qualified_name=artifact.qualified_name,
+        type=artifact.type,
+        version=artifact.version,
+        aliases=list(artifact.aliases),
+        tags=list(artifact.tags),
+        description=artifact.description,
+        metadata=[
+            (key, value if isinstance(value, str) else json.dumps(value, default=str))
+            for key, value in sorted(artifact.metadata.items())
+        ],
+        digest=artifact.digest,
+        size=artifact.size,
+        file_count=artifact.file_count,
+        created_at=artifact.created_at.isoformat(timespec="seconds"),
+        created_by=None
+        if run is None
+        else RunInfo(id=run.id, name=run.name, job_type=run.job_type, state=run.state),
+        snippet=usage_snippet(artifact),
+    )
+
+
+class ArtifactView(anywidget.AnyWidget):
+    """An artifact version with tabs: Overview, Versions, Files, Lineage.
+
+    Parameters
+    ----------
+    artifact
+        A logged :class:`~ipyartifacts.Artifact`.
+    tab
+        The tab to open first: ``"overview"``, ``"versions"``, ``"files"`` or ``"lineage"``.
+    height
+        Height of the Versions/Files/Lineage panes in pixels.
+
+    Examples
+    --------
+    >>> from ipyartifacts import Api                            # doctest: +SKIP
+    >>> from ipyartifacts.widgets import ArtifactView          # doctest: +SKIP
+    >>> ArtifactView(Api().artifact("my-project/mnist:latest")) # doctest: +SKIP
+    """
+
+    _esm = static_file("artifact_view.js")
+    _css = static_file("artifact_view.css")
+
+    tab = traitlets.Enum(["overview", "versions", "files", "lineage"], "overview").tag(sync=True)
+    overview = traitlets.Dict().tag(sync=True)
+    height = traitlets.Int(420).tag(sync=True)
+    # Versions tab
+    versions_columns = traitlets.List(traitlets.Dict()).tag(sync=True)
+    versions_count = traitlets.Int(-1).tag(sync=True)
+    selected = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    # Files tab
+    file_count = traitlets.Int(0).tag(sync=True)
+    total_size = traitlets.Int(0).tag(sync=True)
+    # Lineage tab
+    graph = traitlets.Dict().tag(sync=True)
+    center = traitlets.Unicode("").tag(sync=True)
+    depth = traitlets.Int(2).tag(sync=True)
+    error = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+
+    def __init__(
+        self, artifact: Artifact, *, tab: str = "overview", height: int = 420, **kwargs: Any
+    ) -> None:
+        self._ready = False
+        self._artifact = artifact
+        self._versions: dict[str, Artifact] | None = None
+        self._versions_source: MemorySource | None = None
+        self._files: FilesController | None = None
+        self._objects: dict[str, Artifact | Run] = {}
+        super().__init__(
+            overview=dict(overview(artifact)),
+            file_count=artifact.file_count,
+            total_size=artifact.size,
+            selected=artifact.version,
+            center=node_id(artifact),
+            height=height,
+            **kwargs,
+        )
+        self._ready = True
+        self.on_msg(self._on_custom_msg)
+        self.tab = tab
+        self._load_tab()
+
+    @property
+    def artifact(self) -> Artifact:
+        """The version shown (changes when a row is selected in the Versions tab)."""
+        return self._artifact
+
+    # -- tabs ---------------------------------------------------------------------------------
+    @traitlets.observe("tab")
+    def _on_tab(self, change: dict[str, Any]) -> None:
+        if self._ready:
+            self._load_tab()
+
+    def _load_tab(self) -> None:
+        if self.tab == "versions" and self._versions_source is None:
+            from ipyartifacts import Api
+
+            versions = Api().artifacts(
+                None, f"{self._artifact.project}/{self._artifact.collection_name}"
+            )
+            self._versions = {v.version: v for v in versions}
+            source = MemorySource(versions_table(versions))
+            source.hidden_columns = frozenset({_NUMBER})
+            source.sort_aliases = {"version": _NUMBER}
+            self._versions_source = source
+            self.versions_columns = [dict(c) for c in describe_columns(source.visible_schema)]
+            self.versions_count = source.num_rows
+        elif self.tab == "lineage" and not self.graph:
+            self._update_lineage()
+
+    @traitlets.observe("selected")
+    def _on_selected(self, change: dict[str, Any]) -> None:
+        if not self._ready or self._versions is None or change["new"] is None:
+            return
+        chosen = self._versions.get(change["new"])
+        if chosen is None or chosen == self._artifact:
+            return
+        self._artifact = chosen
+        self._files = None
+        self.overview = dict(overview(chosen))
+        self.file_count = chosen.file_count
+        self.total_size = chosen.size
+        self.graph = {}
+        self.center = node_id(chosen)
+
+    @traitlets.observe("center", "depth")
+    def _on_lineage(self, change: dict[str, Any]) -> None:
+        if self._ready and (self.tab == "lineage" or self.graph):
+            self._update_lineage()
+
+    def _update_lineage(self) -> None:
+        self._objects.setdefault(node_id(self._artifact), self._artifact)
+        target = self._objects.get(self.center)
+        if target is None:
+            self.error = f"unknown node {self.center!r}"
+            return
+        self.error = None
+        depth = max(1, min(MAX_DEPTH, self.depth))
+        graph, objects = lineage(target, depth)
+        self._objects.update(objects)
+        self.graph = dict(graph)
+
+    # -- messages -----------------------------------------------------------------------------
+    def handle_request(self, content: object) -> tuple[Response, list[bytes]]:
+        """Answer one front-end request; ``target`` says which tab it is for."""
+        rid = request_id(content)
+        if rid is None:
+            return no_id_error()
+        assert isinstance(content, dict)
+        target = content.get("target")
+        try:
+            if target == "versions":
+                if self._versions_source is None:
+                    raise BadRequestError("the Versions tab is not open")
+                return handle_table_request(self._versions_source, content)
+            if target == "files":
+                if self._files is None:
+                    self._files = FilesController(self._artifact)
+                return self._files.handle(content)
+            raise BadRequestError(f"unknown target {target!r}; expected 'versions' or 'files'")
+        except BadRequestError as exc:
+            return ErrorResponse(type="error", id=rid, message=str(exc)), []
+
+    def _on_custom_msg(self, _widget: object, content: object, _buffers: object) -> None:
+        response, buffers = self.handle_request(content)
+        self.send(dict(response), buffers)
