@@ -239,3 +239,16 @@ def test_files_of_a_100k_file_version(store: Path) -> None:
     assert art.file_count == 100_000
     print(f"files() of 100,000 entries: first and last page in {elapsed:.2f}s")
     assert elapsed < 30
+
+
+def test_deleting_a_collection_removes_it_from_listings(models: None, work: Path) -> None:
+    api = wandb.Api()
+    coll = api.artifact_collection("dataset", "p/mnist")
+    assert coll.delete() == 1
+    assert [c.name for c in api.artifact_collections("p", "dataset")] == ["cifar"]
+    api.artifact_collection("dataset", "p/cifar").delete()
+    assert [t.name for t in api.artifact_types("p")] == ["model"]
+    with pytest.raises(wandb.ArtifactNotFoundError):
+        api.artifact_collection(None, "p/mnist")
+    again = _log(work, "mnist", "dataset")
+    assert again.version == "v1"  # numbers are not reused after a collection is deleted

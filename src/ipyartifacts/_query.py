@@ -234,6 +234,17 @@ class ArtifactCollection:
 
     artifacts = versions
 
+    def delete(self) -> int:
+        """Delete every live version (and their aliases); return how many were deleted.
+
+        The collection then no longer appears in queries; version numbers are still never
+        reused if the name is logged again. :func:`ipyartifacts.gc` reclaims the blobs.
+        """
+        versions = self.versions()
+        for art in versions:
+            art.delete(delete_aliases=True)
+        return len(versions)
+
     def __len__(self) -> int:
         return self.version_count
 

@@ -833,7 +833,7 @@ class Catalog:
             last = rows[-1]
 
     def list_collections(self, project: str, type: str | None = None) -> list[CollectionRecord]:
-        """Collections of a project (optionally of one type), by name, with live counts."""
+        """Collections with live versions in a project (optionally of one type), by name."""
         now = utcnow()
         live = (
             select(
@@ -855,7 +855,7 @@ class Catalog:
                 live.c.top,
             )
             .join(s.projects, s.projects.c.id == s.collections.c.project_id)
-            .outerjoin(live, live.c.collection_id == s.collections.c.id)
+            .join(live, live.c.collection_id == s.collections.c.id)
             .where(s.projects.c.name == project)
             .order_by(s.collections.c.name)
         )
@@ -877,17 +877,8 @@ class Catalog:
         ]
 
     def list_types(self, project: str) -> list[str]:
-        """Artifact types used in a project, sorted."""
-        with self._read() as conn:
-            return list(
-                conn.execute(
-                    select(s.collections.c.type)
-                    .join(s.projects, s.projects.c.id == s.collections.c.project_id)
-                    .where(s.projects.c.name == project)
-                    .distinct()
-                    .order_by(s.collections.c.type)
-                ).scalars()
-            )
+        """Artifact types of a project's collections that have live versions, sorted."""
+        return sorted({c.type for c in self.list_collections(project)})
 
     def live_manifest_digests(self) -> dict[str, str]:
         """Manifest digest -> a version naming it, for every live (committed, unexpired) version."""
