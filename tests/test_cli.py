@@ -382,6 +382,14 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     assert "Traceback" not in out
 
 
+def test_a_bad_environment_value_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IPYARTIFACTS_CACHE_SIZE", "lots")
+    out = run_cli("cache", "size", code=1).output
+    assert out.startswith("Error: ValueError: ")
+    assert "IPYARTIFACTS_CACHE_SIZE" in out
+    assert out.count("\n") == 1
+
+
 def test_meta_needs_key_value(data: Path) -> None:
     out = run_cli("log", str(data), "-n", "m", "-t", "d", "--meta", "novalue", code=2).output
     assert "key=value" in out
@@ -450,3 +458,52 @@ def test_real_process_session(entry: list[str], data: Path, work: Path, store: P
     assert usage.returncode == 2
     assert "Missing option" in usage.stderr
     assert proc("--version").stdout.strip().endswith(ipyartifacts.__version__)
+
+
+def _in_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    """Run the CLI with stdout and stderr on a pseudo-terminal; return (exit code, screen)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ipyartifacts", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        env={**env, "TERM": "xterm-256color", "COLUMNS": "120"},
+        cwd=cwd,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return proc.wait(timeout=120), b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_a_terminal_gets_rich_tables_and_progress_bars(work: Path, store: Path) -> None:
+    for i in range(_ops.PROGRESS_MIN_FILES + 10):
+        write(work / "many" / f"f{i:03}.txt", f"file {i}")
+    env = {**os.environ, "IPYARTIFACTS_STORE": str(store)}
+    code, screen = _in_a_terminal(["log", "many", "-n", "many", "-t", "dataset"], env, work)
+    assert code == 0, screen
+    assert "Hashing and storing 210 files" in screen  # the spinner's status line
+    code, screen = _in_a_terminal(["use", "many", "--root", "got"], env, work)
+    assert code == 0, screen
+    assert "\u2501" in screen  # rich's progress bar
+    assert len(list((work / "got").iterdir())) == 210
+    code, screen = _in_a_terminal(["versions", "many"], env, work)
+    assert code == 0
+    assert "\u2500" in screen  # the table's header rule
+    assert "\x1b[" in screen  # styled
+    # Piped output stays plain: no colours, no bars (CliRunner is not a terminal).
+    plain = run_cli("versions", "many").stdout
+    assert "\x1b[" not in plain
+    assert "\u2500" not in plain

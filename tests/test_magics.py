@@ -144,6 +144,20 @@ def test_api_calls_in_a_cell_get_provenance_too(
     assert out["cell"]["code_hash"]
 
 
+def test_home_is_expanded_and_store_option_switches_store(
+    ip: InteractiveShell, tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    write(tmp_path / "home" / "notes.txt", "hi")
+    other = tmp_path / "other-store"
+    cell(ip, f"%artifact --store {other} log ~/notes.txt -n notes -t text")
+    assert ipyartifacts.Api(store=other).artifact("notes").file_count == 1
+    assert not ipyartifacts.Api(store=store).artifact_exists("notes")
+    got = cell(ip, f"%artifact --store {other} get notes --root ~/copy")
+    assert Path(got) == tmp_path / "home" / "copy"
+    assert (tmp_path / "home" / "copy" / "notes.txt").read_text() == "hi"
+
+
 # -- tables ---------------------------------------------------------------------------------
 
 
@@ -308,6 +322,28 @@ def test_json_returns_plain_data(ip: InteractiveShell, data: Path) -> None:
     listed = cell(ip, "%artifact ls --json")
     assert [c["name"] for c in listed] == ["mnist"]
     assert cell(ip, "%artifact use mnist --json")["path"].endswith("mnist-v0")
+
+
+def test_widgets_only_in_a_kernel_and_can_be_turned_off(
+    ip: InteractiveShell, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipyartifacts import _results
+
+    cell(ip, "%artifact log data -n mnist -t dataset")
+    versions = cell(ip, "%artifact versions mnist")
+    assert set(versions._repr_mimebundle_()) == {"text/plain", "text/html"}  # a terminal
+    monkeypatch.setattr(_results, "_in_kernel", lambda: True)
+    assert _results.WIDGET_MIME in versions._repr_mimebundle_()
+    assert type(versions.widget()).__name__ == "VersionTable"
+    monkeypatch.setenv("IPYARTIFACTS_WIDGETS", "0")
+    assert _results.WIDGET_MIME not in versions._repr_mimebundle_()
+    monkeypatch.delenv("IPYARTIFACTS_WIDGETS")
+
+    def broken(self: VersionsView) -> None:
+        raise FileNotFoundError("bundle not built")
+
+    monkeypatch.setattr(VersionsView, "widget", broken)
+    assert set(versions._repr_mimebundle_()) == {"text/plain", "text/html"}
 
 
 def test_user_strings_are_escaped_in_html(ip: InteractiveShell, data: Path) -> None:

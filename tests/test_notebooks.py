@@ -17,6 +17,8 @@ import pytest
 from nbclient import NotebookClient
 
 import ipyartifacts
+import ipyartifacts.widgets
+from ipyartifacts._results import WIDGET_MIME
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "notebooks" / "quickstart.ipynb"
@@ -64,6 +66,15 @@ def test_quickstart_runs_on_a_fresh_store(
     assert "centroid" in shown["import sys"]  # the CLI, run from the notebook
     html = [o for c in code for o in c.outputs if "text/html" in o.get("data", {})]
     assert len(html) >= 6
+    # In a kernel, versions also come as a widget, with the HTML beside it as the fallback.
+    (versions,) = next(c for c in code if c.source == "%artifact versions points").outputs
+    assert set(versions.data) >= {"text/plain", "text/html", WIDGET_MIME}
+    assert versions.data[WIDGET_MIME]["model_id"]
+    logged = next(c for c in code if c.source.startswith("%artifact log data")).outputs
+    assert WIDGET_MIME in logged[0].data  # a version shows as its file browser
+    (graph,) = next(c for c in code if c.source == "%artifact lineage points:v1").outputs
+    assert "text/html" in graph.data
+    assert (WIDGET_MIME in graph.data) == ("LineageGraph" in ipyartifacts.widgets.__all__)
 
     # The notebook wrote into the test's store: check it from outside the kernel.
     api = ipyartifacts.Api()

@@ -7,8 +7,8 @@ Each command calls the command layer (:mod:`ipyartifacts._ops`) and returns a re
 object (:mod:`ipyartifacts._results`); the group hands it to the front end
 (``Frontend.emit``): the CLI prints a table or JSON, the magic returns it to the notebook.
 
-Errors from the library (:class:`~ipyartifacts.ArtifactError`, OS errors) become one
-``click.ClickException`` line: exit code 1 in the CLI, a ``UsageError`` in the magic.
+Errors from the library (:class:`~ipyartifacts.ArtifactError`, OS errors, and
+``ValueError`` from bad input underneath) become one ``click.ClickException`` line: exit code 1 in the CLI, a ``UsageError`` in the magic.
 Argument errors are click usage errors: exit code 2, a ``UsageError`` in the magic.
 """
 
@@ -97,6 +97,11 @@ class _Group(click.Group):
             detail = exc.strerror or str(exc)
             where = f": {exc.filename}" if exc.filename and exc.strerror else ""
             raise click.ClickException(f"{detail}{where}") from exc
+        except ValueError as exc:
+            # Bad input that did not come through our own checks: a table pyarrow cannot
+            # read, a malformed environment variable... One line, the first of the message.
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise click.ClickException(f"{type(exc).__name__}: {first}") from exc
 
 
 class _SubGroup(_Group):

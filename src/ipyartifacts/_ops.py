@@ -190,6 +190,7 @@ def log(
 
     if not paths:
         raise FrontendError("log needs at least one PATH (a file or a folder).")
+    paths = [os.path.expanduser(p) for p in paths]  # the magic gets no shell to expand ~
     artifact = Artifact(name, type, description=description, metadata=meta or {})
     tables = {p: fe.table_variable(p) for p in paths}
     for argument in paths:
@@ -281,7 +282,7 @@ def use(
         if as_var:
             fe.bind(as_var, value)
         return value
-    path = _download(fe, artifact, root)
+    path = _download(fe, artifact, os.path.expanduser(root) if root is not None else None)
     if as_var:
         fe.bind(as_var, path)
     return PathView(path, artifact.qualified_name, recorded=record, run_id=run.id if run else None)
@@ -488,7 +489,13 @@ def lineage(fe: Frontend, spec: str, depth: int = 2, project: str | None = None)
     art_node(subject)
     upstream, downstream = walk(up=True), walk(up=False)
     return LineageView(
-        subject.qualified_name, tuple(nodes.values()), tuple(edges.values()), upstream, downstream
+        subject.qualified_name,
+        tuple(nodes.values()),
+        tuple(edges.values()),
+        upstream,
+        downstream,
+        artifact=subject,
+        depth=depth,
     )
 
 
@@ -571,6 +578,7 @@ def delete(
 
 def verify(fe: Frontend, spec: str, root: str, project: str | None = None) -> MessageView:
     artifact = fe.api(project).artifact(qualify(spec, project))
+    root = os.path.expanduser(root)
     try:
         artifact.verify(root)
     except VerificationError as exc:

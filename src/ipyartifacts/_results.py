@@ -182,6 +182,33 @@ def render_html(blocks: Iterable[Block]) -> str:
     return "".join(parts)
 
 
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+ENV_WIDGETS = "IPYARTIFACTS_WIDGETS"
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (widgets need its comms); False in a terminal."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _widget_for(result: Result) -> Any:
+    """``result.widget()`` when widgets can render here, else None (never raises)."""
+    import os
+
+    if os.environ.get(ENV_WIDGETS, "1").lower() in ("0", "false", "no", "off"):
+        return None
+    if not _in_kernel():
+        return None
+    try:
+        return result.widget()
+    except Exception:  # a missing bundle or widget must not hide the result: HTML it is
+        return None
+
+
 class Result:
     """Base of every command result: data for ``--json`` plus text and HTML displays."""
 
@@ -205,6 +232,28 @@ class Result:
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(self.text())
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Text and HTML always; in a Jupyter kernel also a widget, where one exists.
+
+        Front ends that render widgets show the widget; the others (nbconvert, GitHub,
+        a kernel without the widget manager) fall back to the HTML in the same bundle.
+        """
+        bundle: dict[str, Any] = {"text/plain": self.text(), "text/html": self._repr_html_()}
+        widget = _widget_for(self)
+        if widget is not None:
+            view = widget._repr_mimebundle_()
+            if isinstance(view, tuple):  # (data, metadata), as anywidget returns it
+                view = view[0]
+            if isinstance(view, dict) and WIDGET_MIME in view:
+                bundle[WIDGET_MIME] = view[WIDGET_MIME]
+        return bundle
+
+    def widget(self) -> Any:
+        """The anywidget view of this result, or None when this kind has none."""
+        return None
 
     def _summary(self) -> str:
         return ""
@@ -266,6 +315,13 @@ class VersionView(Result):
     @property
     def qualified_name(self) -> str:
         return f"{self.project}/{self.name}:{self.version}"
+
+    def widget(self) -> Any:
+        if self.artifact is None:
+            return None
+        from .widgets import FileBrowser
+
+        return FileBrowser(self.artifact)
 
     def _summary(self) -> str:
         return f"{self.qualified_name}"
@@ -338,6 +394,14 @@ class VersionsView(Result):
 
     def to_data(self) -> list[dict[str, Any]]:
         return [v.to_data() for v in self.versions]
+
+    def widget(self) -> Any:
+        artifacts = [v.artifact for v in self.versions if v.artifact is not None]
+        if not artifacts or len(artifacts) != len(self.versions):
+            return None
+        from .widgets import VersionTable
+
+        return VersionTable(artifacts)
 
     def blocks(self) -> list[Block]:
         cols = ("version", "aliases", "tags", "files", "size", "created", "run", "digest")
@@ -585,6 +649,15 @@ class LineageView(Result):
     edges: tuple[LineageEdge, ...]
     upstream: tuple[LineageStep, ...] = ()
     downstream: tuple[LineageStep, ...] = ()
+    artifact: Artifact | None = field(default=None, compare=False, hash=False)
+    depth: int = 2
+
+    def widget(self) -> Any:
+        if self.artifact is None:
+            return None
+        from .widgets import LineageGraph
+
+        return LineageGraph(self.artifact, depth=self.depth)
 
     def _summary(self) -> str:
         return f"{self.subject}: {len(self.nodes)} nodes"
