@@ -183,3 +183,12 @@ def test_migration_adds_actor_column_to_old_databases(store: Path, logged: wandb
     logged.description = "after migration"
     logged.save()
     assert logged.history()[-1].actor is not None
+
+
+def test_description_can_be_cleared(logged: wandb.Artifact) -> None:
+    logged.description = "something"
+    logged.save()
+    logged.description = None
+    logged.save()
+    assert wandb.Api().artifact("p/ds:v0").description is None
+    assert [(e.old, e.new) for e in logged.history()] == [(None, "something"), ("something", None)]

@@ -606,7 +606,7 @@ class Catalog:
         self,
         version_id: str,
         *,
-        description: str | None = None,
+        description: str | _Unset | None = UNSET,
         metadata: dict[str, Any] | None = None,
         aliases: Sequence[str] | None = None,
         tags: Sequence[str] | None = None,
@@ -620,8 +620,8 @@ class Catalog:
                 select(s.versions.c.collection_id).where(s.versions.c.id == version_id)
             ).scalar_one()
             changes: dict[str, Any] = {}
-            if description is not None and description != current.description:
-                changes["description"] = description
+            if not isinstance(description, _Unset) and description != current.description:
+                changes["description"] = description  # None clears it
             if metadata is not None and metadata != current.metadata:
                 changes["metadata"] = dumps(metadata)
             if not isinstance(expires_at, _Unset):
