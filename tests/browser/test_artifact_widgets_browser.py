@@ -210,3 +210,49 @@ def test_lineage_graph_recentre_depth_and_cluster(page: Any, lab: Lab) -> None:
     widget.locator('.ipa-gnode[data-kind="artifact"]').first.click()
     expect(widget.locator(".ipa-lineage-title")).to_have_text("Lineage of model:v0")
     assert page.errors == []
+
+
+def test_artifact_view_tabs(page: Any, lab: Lab) -> None:
+    show = textwrap.dedent(
+        """
+        from IPython.display import display
+        from ipyartifacts.widgets._display import mimebundle
+        data, metadata = mimebundle(ipyartifacts.Api().artifact("av/model:best"))
+        display(data, metadata=metadata, raw=True)
+        """
+    )
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=lab.url)
+    run_notebook(page, lab, _notebook(lab, "av", show))
+    widget = page.locator(".ipa-artifact")
+    expect(widget.locator(".ipa-ov-name")).to_have_text("av/model:v20")
+    expect(widget.locator(".ipa-chip-alias")).to_have_text(["best"])
+    expect(widget.locator(".ipa-chip-type")).to_have_text("model")
+    expect(widget.locator(".ipa-ov-metadata")).to_contain_text("acc")
+    expect(widget.locator('.ipa-tab[data-tab="overview"]')).to_have_attribute(
+        "aria-selected", "true"
+    )
+    widget.locator(".ipa-copy").click()
+    expect(widget.locator(".ipa-copy")).to_have_text("Copied")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "run.use_artifact('av/model:v20')" in copied
+    screenshot(widget, "artifact_view_overview")
+
+    widget.locator('.ipa-tab[data-tab="versions"]').click()
+    versions = widget.locator('.ipa-panel[data-tab="versions"] .ipa-table')
+    expect(versions.locator('.ipa-tr[data-row="0"] .ipa-td').nth(1)).to_have_text("v29")
+    expect(versions.locator(".ipa-tr.ipa-selected .ipa-td").nth(1)).to_have_text("v20")
+    versions.locator('.ipa-tr[data-row="2"]').click()
+    expect(widget.locator(".ipa-tab-header-name")).to_have_text("av/model:v27")
+
+    widget.locator('.ipa-tab[data-tab="files"]').click()
+    files = widget.locator('.ipa-panel[data-tab="files"] .ipa-files')
+    expect(files.locator(".ipa-files-title")).to_have_text("av/model:v27")
+    files.locator('.ipa-node[data-path="weights.txt"]').click()
+    expect(files.locator(".ipa-preview-text")).to_have_text("w" * 28)
+
+    widget.locator('.ipa-tab[data-tab="lineage"]').click()
+    lineage = widget.locator('.ipa-panel[data-tab="lineage"] .ipa-lineage')
+    expect(lineage.locator(".ipa-lineage-title")).to_have_text("Lineage of model:v27")
+    expect(lineage.locator('.ipa-gnode[data-kind="run"]')).to_have_count(1)
+    screenshot(widget, "artifact_view_lineage")
+    assert page.errors == []
