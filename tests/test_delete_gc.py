@@ -471,6 +471,9 @@ def test_lifecycle_on_postgres(
         "v1",
     ]
     assert [a.version for a in api.artifacts("dataset", "team/ds", tags="t")] == ["v3", "v2", "v1"]
+    assert [
+        a.version for a in api.artifacts(None, "", metadata={"split": "val"}, project="team")
+    ] == ["v0"]
     catalog = get_client(store).catalog
     assert [r.number for r in catalog.iter_versions("team", batch_size=1)] == [3, 2, 1, 0]
     assert [c.name for c in api.artifact_collections("team", "dataset")] == ["ds"]

@@ -252,3 +252,13 @@ def test_deleting_a_collection_removes_it_from_listings(models: None, work: Path
         api.artifact_collection(None, "p/mnist")
     again = _log(work, "mnist", "dataset")
     assert again.version == "v1"  # numbers are not reused after a collection is deleted
+
+
+@pytest.mark.parametrize("value", ["a_b%c", "x\\y", 'quote"d', "ünïcode", "", None, False])
+def test_equality_prefilter_in_sql_is_exact(work: Path, value: object) -> None:
+    """String/bool/null equality is narrowed with SQL LIKE: wildcards in values must not leak."""
+    decoys = ["aXbYc", "a_b%cd", "x\\\\y", "quote", "unicode", "0", "false"]
+    for i, other in enumerate([value, *decoys]):
+        _log(work, "m", "model", {"v": other, "nested": {"v": value}, "i": i})
+    found = wandb.Api().artifacts("model", "p/m", metadata={"v": value})
+    assert [a.metadata["i"] for a in found] == [0]

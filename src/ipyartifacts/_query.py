@@ -115,6 +115,22 @@ class MetadataFilter:
     def matches(self, metadata: Mapping[str, Any]) -> bool:
         return all(c.holds(metadata) for c in self.conditions)
 
+    def required_texts(self) -> list[str]:
+        """Texts the stored (canonical, compact) metadata JSON must contain to match.
+
+        Only for equality with a string, boolean or null at a top-level key without dots:
+        its ``"key":value`` pair then appears verbatim. Numbers are left out (``1`` and
+        ``1.0`` are equal but print differently). A SQL LIKE on these narrows the
+        candidates; :meth:`matches` still decides.
+        """
+        from ._names import dumps
+
+        texts = []
+        for c in self.conditions:
+            if c.op == "==" and "." not in c.key and isinstance(c.value, (str, bool, type(None))):
+                texts.append(f"{dumps(c.key)}:{dumps(c.value)}")
+        return texts
+
 
 def _is_operator_dict(value: Any) -> bool:
     return isinstance(value, Mapping) and bool(value) and all(k in OPERATORS for k in value)
@@ -328,7 +344,13 @@ def query_versions(
 
     wanted = compile_metadata_filter(metadata) if metadata else None
     tag_list = [tags] if isinstance(tags, str) else list(tags or [])
-    records = client.catalog.iter_versions(project, name=name, type=type_name, tags=tag_list)
+    records = client.catalog.iter_versions(
+        project,
+        name=name,
+        type=type_name,
+        tags=tag_list,
+        metadata_contains=wanted.required_texts() if wanted is not None else (),
+    )
     return [
         Artifact._from_record(client, r)
         for r in records

@@ -786,12 +786,14 @@ class Catalog:
         name: str | None = None,
         type: str | None = None,
         tags: Sequence[str] = (),
+        metadata_contains: Sequence[str] = (),
         batch_size: int = 500,
     ) -> Iterator[VersionRecord]:
         """Live versions matching the filters, newest first, fetched ``batch_size`` at a time.
 
         Keyset pagination on (created_at, id) for all collections, (number) for one, so
-        memory stays bounded however many versions match.
+        memory stays bounded however many versions match. ``metadata_contains``: texts the
+        stored metadata JSON must contain (a portable LIKE prefilter; callers re-check).
         """
         now = utcnow()
         base = self._version_select().where(s.projects.c.name == project, self._live(now))
@@ -803,6 +805,9 @@ class Catalog:
             base = base.where(
                 s.versions.c.id.in_(select(s.tags.c.version_id).where(s.tags.c.tag == tag))
             )
+        for text in metadata_contains:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            base = base.where(s.versions.c.metadata.like(f"%{escaped}%", escape="\\"))
         if name is not None:
             order = [s.versions.c.number.desc()]
         else:
