@@ -145,6 +145,20 @@ def test_use_checks_the_type(data: Path) -> None:
     assert "Traceback" not in out
 
 
+def test_table_entry_from_a_terminal(work: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [1, 2], "v": ["a", "b"]}), work / "rows.parquet")
+    run_cli("log", str(work / "rows.parquet"), "-n", "rows", "-t", "table")
+    assert as_json("get", "rows", "--table", "rows") == [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}]
+    text = run_cli("use", "rows", "--table", "rows").stdout
+    assert "pyarrow.Table" in text
+    assert "id: int64" in text
+    out = run_cli("get", "rows", "--table", "nope", code=1).output
+    assert "no table 'nope'" in out
+
+
 def test_as_is_refused_in_a_terminal(data: Path) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     out = run_cli("use", "mnist", "--as", "x", code=1).output

@@ -377,6 +377,21 @@ def test_tab_completes_commands_names_and_aliases(ip: InteractiveShell, data: Pa
     assert set(complete("%artifact show mnist:b")) == {"mnist:best"}
     assert set(complete("%artifact diff mnist:v0 ot")) == {"other", "other:latest", "other:v0"}
     assert not any(k.startswith("mnist") for k in complete("%artifact log --na"))
+    assert complete("%artifact use zz") == {}
+
+
+def test_completion_lists_versions_only_for_a_few_names(
+    ip: InteractiveShell, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipyartifacts import _magics
+
+    monkeypatch.setattr(_magics, "_EXPAND_LIMIT", 2)
+    for name in ("aa", "ab", "ac"):
+        write(work / name, name)
+        cell(ip, f"%artifact log {name} -n {name} -t misc")
+    assert _magics._artifact_candidates("a") == ["aa", "ab", "ac"]
+    assert "ab:v0" in _magics._artifact_candidates("ab")
+    assert _magics._artifact_candidates("ab:") == ["ab:v0", "ab:latest"]
 
 
 # -- notebook path discovery -------------------------------------------------------------------

@@ -146,20 +146,27 @@ def _check_arguments(args: list[str]) -> None:
 # -- tab completion ---------------------------------------------------------------------------
 
 
-def _artifact_candidates() -> list[str]:
-    """``name``, ``name:vN`` and ``name:alias`` for the artifacts of the current project."""
+# Versions and aliases are listed for at most this many matching names (one query each).
+_EXPAND_LIMIT = 20
+
+
+def _artifact_candidates(prefix: str) -> list[str]:
+    """``name``, ``name:vN`` and ``name:alias`` starting with ``prefix``, current project."""
     import ipyartifacts
 
     api = ipyartifacts.Api()
     project = api._default_project()
-    names = [c.name for c in api.artifact_collections(project)]
-    out: list[str] = []
-    for name in names:
-        out.append(name)
-        for version in api.artifacts(None, f"{project}/{name}"):
-            out.append(f"{name}:{version.version}")
-            out.extend(f"{name}:{alias}" for alias in version.aliases)
-    return list(dict.fromkeys(out))
+    stem, colon, _rest = prefix.partition(":")
+    names = [c.name for c in api.artifact_collections(project) if c.name.startswith(stem)]
+    if colon:
+        names = [n for n in names if n == stem]
+    out: list[str] = [] if colon else list(names)
+    if colon or len(names) <= _EXPAND_LIMIT:
+        for name in names:
+            for version in api.artifacts(None, f"{project}/{name}"):
+                out.append(f"{name}:{version.version}")
+                out.extend(f"{name}:{alias}" for alias in version.aliases)
+    return [c for c in dict.fromkeys(out) if c.startswith(prefix)]
 
 
 def candidates_for(before: str) -> tuple[str, list[str]]:
@@ -177,10 +184,9 @@ def candidates_for(before: str) -> tuple[str, list[str]]:
     if position > 2 and not (command == "diff" and position == 3):
         return current, []
     try:
-        found = _artifact_candidates()
+        return current, _artifact_candidates(current)
     except Exception:  # completion must never raise into the editor
         return current, []
-    return current, [c for c in found if c.startswith(current)]
 
 
 @context_matcher()  # type: ignore[untyped-decorator]
