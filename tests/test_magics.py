@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 import sys
 import types
 from collections.abc import Iterator
@@ -263,6 +264,22 @@ def test_help_prints_and_returns_nothing(
     assert cell(ip, line) is None
     out = capsys.readouterr().out
     assert "Usage: %artifact" in out
+
+
+def test_magic_docstring_is_the_help(ip: InteractiveShell) -> None:
+    doc = ip.find_line_magic("artifact").__doc__
+    assert doc.startswith("Usage: %artifact [OPTIONS] COMMAND")
+    assert "lineage" in doc
+
+
+def test_importing_the_package_does_not_import_the_front_ends() -> None:
+    code = (
+        "import sys, ipyartifacts; "
+        "print(sorted(m for m in ('click', 'IPython', 'rich') if m in sys.modules)); "
+        "print(callable(ipyartifacts.load_ipython_extension))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "True"]
 
 
 # -- results and display ----------------------------------------------------------------------

@@ -208,6 +208,15 @@ def artifact_matcher(context: CompletionContext) -> dict[str, Any]:
     }
 
 
+def _magic_help() -> str:
+    """``%artifact?`` shows the grammar's help, as ``%artifact --help`` prints it."""
+    with click.Context(cli, info_name=PROG, max_content_width=100) as ctx:
+        return ctx.get_help()
+
+
+ArtifactMagics.artifact.__doc__ = _magic_help()
+
+
 # -- extension entry points -----------------------------------------------------------------
 
 
