@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from IPython.core.completer import provisionalcompleter
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.testing import globalipapp
@@ -368,6 +370,64 @@ def test_user_strings_are_escaped_in_html(ip: InteractiveShell, data: Path) -> N
     html = cell(ip, "%artifact show mnist")._repr_html_()
     assert "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+_ALLOWED_TAGS = {"style", "div", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    title=st.text(),
+    pairs=st.lists(st.tuples(st.text(), st.text()), max_size=4),
+    cells=st.lists(st.text(), min_size=2, max_size=2),
+    line=st.text(),
+)
+def test_html_escapes_every_user_string(
+    title: str, pairs: list[tuple[str, str]], cells: list[str], line: str
+) -> None:
+    from html.parser import HTMLParser
+
+    from ipyartifacts._results import Grid, KeyValues, Line, render_html
+
+    blocks = [
+        KeyValues(title, tuple(pairs)),
+        Grid(title, ("a", "b"), (tuple(cells),)),
+        Line(line),
+    ]
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.tags: set[str] = set()
+            self.cells: list[str] = []
+            self._text: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.add(tag)
+            self._text = []
+
+        def handle_data(self, data: str) -> None:
+            self._text.append(data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("td", "div"):
+                self.cells.append("".join(self._text))
+            self._text = []
+
+    parser = Collect()
+    parser.feed(render_html(blocks))
+    parser.close()
+    assert parser.tags <= _ALLOWED_TAGS
+    # Every user string comes back as text, exactly (modulo HTML's CR normalisation).
+    def norm(text: str) -> str:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    texts = {norm(t) for t in parser.cells}
+    wanted = [*(v for kv in pairs for v in kv), *cells, line]
+    if title:
+        wanted.append(title)
+    for text in wanted:
+        assert norm(text) in texts
 
 
 # -- completion -------------------------------------------------------------------------------
