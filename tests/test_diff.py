@@ -376,3 +376,16 @@ def test_table_diff_memory_stays_below_one_table(work: Path, store: Path) -> Non
     assert result["changed"] == n // 1000
     assert result["partitions"] > 1
     assert result["numpy_peak"] + result["arrow_peak"] < table_bytes
+
+
+def test_tables_with_no_common_column_count_every_row_as_replaced(work: Path) -> None:
+    _write_table(pa.table({"a": [1, 2, 3]}), work / "o" / "t.parquet", "parquet")
+    _write_table(pa.table({"b": ["x", "y"]}), work / "n" / "t.parquet", "parquet")
+    t = (
+        wandb.Api()
+        .diff(_log_dir(work / "o", "disjoint"), _log_dir(work / "n", "disjoint"))
+        .table("t.parquet")
+    )
+    assert (t.rows_old, t.rows_new, t.rows_added, t.rows_removed) == (3, 2, 2, 3)
+    assert t.rows_unchanged == 0
+    assert "no column" in (t.note or "")

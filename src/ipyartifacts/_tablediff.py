@@ -469,6 +469,9 @@ def _diff_rows(
     finally:
         left.remove()
         right.remove()
+    if not compared:  # nothing shared to compare rows on: every row counts as replaced
+        matched = 0
+        common = {**common, "note": "no column has the same name and type in both versions"}
     return TableDiff(
         **common,
         key=None,
