@@ -117,6 +117,27 @@ def test_an_existing_run_is_reused_and_project_switches_runs(
     assert other.job_type == "notebook"
 
 
+def test_using_another_projects_artifact_keeps_the_session_run(
+    ip: InteractiveShell, data: Path
+) -> None:
+    with ipyartifacts.init(project="team") as team:
+        team.log_artifact(str(data), name="shared", type="dataset")
+    cell(ip, "%artifact log data -n mine -t dataset")
+    session = ipyartifacts.run
+    assert session is not None
+    assert session.project == "uncategorized"
+    cell(ip, "%artifact use shared --project team")
+    cell(ip, "%artifact use team/shared")
+    assert ipyartifacts.run == session
+    assert session.state == "running"
+    users = ipyartifacts.Api().artifact("team/shared").used_by()
+    assert [u.id for u in users] == [session.id]
+    # A log is different: it commits into the run's project, so --project starts a run there.
+    cell(ip, "%artifact log data -n mine -t dataset --project team")
+    assert ipyartifacts.run is not None
+    assert ipyartifacts.run.project == "team"
+
+
 def test_provenance_records_cell_count_hash_and_notebook(
     ip: InteractiveShell, data: Path, store: Path
 ) -> None:
@@ -418,6 +439,7 @@ def test_html_escapes_every_user_string(
     parser.feed(render_html(blocks))
     parser.close()
     assert parser.tags <= _ALLOWED_TAGS
+
     # Every user string comes back as text, exactly (modulo HTML's CR normalisation).
     def norm(text: str) -> str:
         return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -140,12 +140,14 @@ def _colab_notebook_name() -> str | None:
     return f"colab:{name}" if isinstance(name, str) and name else None
 
 
-def session_run(project: str | None, store: str | None) -> Run:
+def session_run(project: str | None, store: str | None, strict: bool = True) -> Run:
     """The kernel session's run: the active run if it fits, else a new ``notebook`` run.
 
-    A run fits when ``project`` is None or equal to its project, and ``store`` is None
-    or its store. A new run (in ``project``, else the default project) replaces the
-    active one, as ``init()`` does.
+    The active run fits when it is in ``store`` (None: any) and, when ``strict`` (a
+    ``log``, which commits into the run's project), in ``project`` (None: any). ``use``
+    is not strict: an artifact of another project is recorded on the session's run. A
+    new run (in ``project``, else the default project) replaces the active one, as
+    ``init()`` does.
     """
     import ipyartifacts
 
@@ -154,7 +156,7 @@ def session_run(project: str | None, store: str | None) -> Run:
 
     current = active_run()
     if current is not None and current.state == "running":
-        same_project = project is None or current.project == project
+        same_project = not strict or project is None or current.project == project
         same_store = store is None or Path(current.store) == resolve_store(store).root
         if same_project and same_store:
             return current

@@ -65,7 +65,9 @@ class Frontend:
     name : str
         ``"cli"`` or ``"magic"``.
     start_run : callable
-        ``(project, store) -> Run``: the run that ``log`` and ``use`` record on.
+        ``(project, store, strict) -> Run``: the run that ``log`` and ``use`` record on.
+        ``strict``: the run must be in ``project`` (``log`` commits into the run's project);
+        ``use`` may record an artifact of another project on the current run.
     namespace : mapping, optional
         The notebook's variables: arguments naming a table variable log it as a table,
         and ``--as VAR`` binds results here. ``None`` in the CLI.
@@ -81,7 +83,7 @@ class Frontend:
     """
 
     name: str
-    start_run: Callable[[str | None, str | None], Run]
+    start_run: Callable[[str | None, str | None, bool], Run]
     namespace: MutableMapping[str, Any] | None = None
     progress: bool = False
     emit: Callable[[Frontend, Any], None] | None = None
@@ -100,11 +102,11 @@ class Frontend:
 
         return Api(store=self.store, overrides={"project": project} if project else None)
 
-    def run(self, project: str | None) -> Run:
+    def run(self, project: str | None, strict: bool = True) -> Run:
         for run in self.runs:
-            if run.state == "running" and project in (None, run.project):
+            if run.state == "running" and (not strict or project in (None, run.project)):
                 return run
-        run = self.start_run(project, self.store)
+        run = self.start_run(project, self.store, strict)
         if run not in self.runs:
             self.runs.append(run)
         return run
@@ -273,7 +275,7 @@ def use(
     """
     run: Run | None = None
     if record:
-        run = fe.run(project)
+        run = fe.run(project, strict=False)
         artifact = run.use_artifact(qualify(spec, project), type=type)
     else:
         artifact = fe.api(project).artifact(qualify(spec, project), type=type)

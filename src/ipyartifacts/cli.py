@@ -32,8 +32,11 @@ from ._results import Grid, KeyValues, Line, Result, render_text
 __all__ = ["cli", "cli_frontend", "main"]
 
 
-def _start_run(project: str | None, store: str | None) -> Any:
+def _start_run(project: str | None, store: str | None, strict: bool) -> Any:
+    """One run per command, in the command's project (``--project``, else the default)."""
     import ipyartifacts
+
+    del strict  # a new run is always in the project asked for
 
     return ipyartifacts.init(project=project, job_type="cli", store=store)
 
