@@ -408,7 +408,7 @@ export class TableView {
 
   private updateStatus(exact = true): void {
     const filtered = this.filters.size > 0;
-    const rows = `${exact ? "" : "≥"}${formatCount(this.total)} rows`;
+    const rows = exact ? `${formatCount(this.total)} rows` : `first ${formatCount(this.total)} rows`;
     this.status.textContent =
       filtered && this.total !== this.opts.numRows ? `${rows} of ${formatCount(this.opts.numRows)}` : rows;
     this.status.dataset.total = String(this.total);

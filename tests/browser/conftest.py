@@ -37,6 +37,8 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 STARTUP_TIMEOUT_S = 90
+#: Upper bound for any expectation (a 10M-row sort scans the file: seconds on 2 cores).
+EXPECT_TIMEOUT_MS = 30_000
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -148,7 +150,9 @@ def chromium() -> Iterator[Any]:
             "`apt-get install -y chromium` (scripts/test.sh does this)",
             pytrace=False,
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -153,3 +153,49 @@ def test_follows_dark_theme(page: Any, lab: Lab, parquet_file: str) -> None:
     channels = [int(c) for c in dark[dark.index("(") + 1 : dark.index(")")].split(",")[:3]]
     assert sum(channels) < 3 * 90, dark
     screenshot(widget, "table_preview_dark")
+
+
+@pytest.fixture(scope="module")
+def ten_million(lab: Lab) -> str:
+    path = lab.root / "ten_million.parquet"
+    chunk = 1_000_000
+    schema = pa.schema([("row", pa.int64()), ("label", pa.string())])
+    labels = pa.array([f"label-{i % 1000}" for i in range(chunk)])
+    with pq.ParquetWriter(path, schema) as writer:
+        for start in range(0, 10_000_000, chunk):
+            rows = pa.array(range(start, start + chunk), pa.int64())
+            writer.write_table(pa.table([rows, labels], schema=schema), row_group_size=250_000)
+    return path.name
+
+
+def test_ten_million_rows_scroll_to_the_end_and_sort(page: Any, lab: Lab, ten_million: str) -> None:
+    name = write_notebook(
+        lab,
+        "huge.ipynb",
+        ["from ipyartifacts.widgets import TablePreview", f"TablePreview({ten_million!r})"],
+    )
+    run_notebook(page, lab, name)
+    widget = page.locator(".ipa-table")
+    expect(_cell(widget, 0, 1)).to_have_text("0")
+    expect(widget.locator(".ipa-table-status")).to_have_text("10,000,000 rows")
+    scroller = widget.locator(".ipa-table-scroller")
+    scroller.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    expect(_cell(widget, 9_999_999, 1)).to_have_text("9999999")
+    expect(_cell(widget, 9_999_999, 2)).to_have_text("label-999")
+    expect(widget.locator(".ipa-table-range")).to_contain_text("of 10,000,000")
+    scroller.evaluate("el => { el.scrollTop = el.scrollHeight / 2; }")
+    middle = widget.locator(".ipa-tr").nth(5)
+    expect(middle.locator(".ipa-td").nth(1)).not_to_have_text("…")
+    index = int(middle.get_attribute("data-row"))
+    assert 4_900_000 < index < 5_100_000
+    expect(middle.locator(".ipa-td").nth(1)).to_have_text(str(index))
+
+    sort = widget.locator('.ipa-sort[data-column="row"]')
+    sort.click()
+    expect(widget.locator('.ipa-sort[data-column="row"] .ipa-sort-mark')).to_have_text("▲")
+    sort.click()
+    expect(_cell(widget, 0, 1)).to_have_text("9999999")
+    expect(widget.locator(".ipa-note")).to_contain_text("first 10,000 of 10,000,000")
+    expect(widget.locator(".ipa-table-status")).to_have_text("first 10,000 rows")
+    screenshot(widget, "table_preview_ten_million_sorted")
+    assert page.errors == []

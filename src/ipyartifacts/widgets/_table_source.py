@@ -237,11 +237,11 @@ class TableSource:
         exact = matched <= cap
         note = None
         if not exact:
-            what = "sorted" if keys else "filtered"
-            note = (
-                f"{what} view shows the first {cap:,} of {matched:,} matching rows: the source "
-                f"({self.num_rows:,} rows) is too large to {what[:-2]} in memory"
-            )
+            if keys:
+                note = f"showing the first {cap:,} of {matched:,} rows in order: "
+            else:
+                note = f"showing the first {cap:,} of {matched:,} matching rows: "
+            note += f"{self.num_rows:,} rows are too many to {'sort' if keys else 'filter'} in memory"
         return _View(table, indices, total, exact, note)
 
     # -- summaries --------------------------------------------------------------------------
