@@ -389,3 +389,42 @@ def test_tables_with_no_common_column_count_every_row_as_replaced(work: Path) ->
     assert (t.rows_old, t.rows_new, t.rows_added, t.rows_removed) == (3, 2, 2, 3)
     assert t.rows_unchanged == 0
     assert "no column" in (t.note or "")
+
+
+def test_diff_of_two_100k_file_versions(store: Path) -> None:
+    """Manifests only: no file is read. Also: the text display lists at most 50 per group."""
+    import time
+
+    from ipyartifacts._client import get_client
+    from ipyartifacts._manifest import ManifestEntry
+
+    client = get_client(store)
+    one, two = client.blobs.put_bytes(b"1"), client.blobs.put_bytes(b"22")
+    old = [ManifestEntry(f"f/{i:06}", one, 1) for i in range(100_000)]
+    new = [
+        ManifestEntry(f"f/{i:06}", two if i % 10 == 0 else one, 2 if i % 10 == 0 else 1)
+        for i in range(500, 100_500)
+    ]
+    with wandb.init(project="p") as run:
+        for entries in (old, new):
+            client.commit(
+                project="p",
+                name="wide",
+                type="dataset",
+                entries=entries,
+                description=None,
+                metadata={},
+                run_id=run.id,
+                aliases=[],
+                tags=[],
+            )
+    started = time.perf_counter()
+    diff = wandb.Api().diff("p/wide:v0", "p/wide:v1")
+    elapsed = time.perf_counter() - started
+    print(f"diff of two 100,000-file versions: {elapsed:.2f}s")
+    assert (len(diff.added), len(diff.removed), len(diff.modified)) == (500, 500, 9950)
+    assert diff.unchanged == 100_000 - 500 - 9950
+    text = str(diff)
+    assert "... and 9900 more" in text
+    assert len(text.splitlines()) < 200
+    assert elapsed < 30

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ArtifactDiff", "FileChange", "MetadataChange", "diff_versions"]
 
+_SHOWN = 50  # files listed per group in str() and the notebook display
+
 
 @dataclass(frozen=True)
 class FileChange:
@@ -128,17 +130,20 @@ class ArtifactDiff:
             "tables": [t.to_dict() for t in self.tables],
         }
 
-    def _lines(self) -> list[str]:
+    def _lines(self, limit: int = _SHOWN) -> list[str]:
         lines = [
             f"{self.a} -> {self.b}: {len(self.added)} added, {len(self.removed)} removed, "
             f"{len(self.modified)} modified, {self.unchanged} unchanged"
         ]
-        for f in self.added:
-            lines.append(f"  + {f.path} ({f.new_size} bytes)")
-        for f in self.removed:
-            lines.append(f"  - {f.path} ({f.old_size} bytes)")
-        for f in self.modified:
-            lines.append(f"  ~ {f.path} ({f.old_size} -> {f.new_size} bytes)")
+        groups: list[tuple[tuple[FileChange, ...], Any]] = [
+            (self.added, lambda f: f"  + {f.path} ({f.new_size} bytes)"),
+            (self.removed, lambda f: f"  - {f.path} ({f.old_size} bytes)"),
+            (self.modified, lambda f: f"  ~ {f.path} ({f.old_size} -> {f.new_size} bytes)"),
+        ]
+        for group, show in groups:
+            lines.extend(show(f) for f in group[:limit])
+            if len(group) > limit:
+                lines.append(f"  ... and {len(group) - limit} more (see to_dict())")
         for m in self.metadata_changes:
             old = "" if m.kind == "added" else _short(m.old)
             new = "" if m.kind == "removed" else _short(m.new)
