@@ -137,6 +137,7 @@ def test_ten_thousand_versions_stay_fast() -> None:
     )
     elapsed = time.perf_counter() - start
     assert widget.num_rows == 10_000
+    assert response["total"] == 10_000
     assert table.column("version").to_pylist()[0] == "v4999"
     assert sorted_page.column("version").to_pylist() == ["v9999", "v9998", "v9997"]
     assert filtered["total"] == 3334

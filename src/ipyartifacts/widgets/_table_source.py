@@ -241,7 +241,9 @@ class TableSource:
                 note = f"showing the first {cap:,} of {matched:,} rows in order: "
             else:
                 note = f"showing the first {cap:,} of {matched:,} matching rows: "
-            note += f"{self.num_rows:,} rows are too many to {'sort' if keys else 'filter'} in memory"
+            note += (
+                f"{self.num_rows:,} rows are too many to {'sort' if keys else 'filter'} in memory"
+            )
         return _View(table, indices, total, exact, note)
 
     # -- summaries --------------------------------------------------------------------------
