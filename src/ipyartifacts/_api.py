@@ -161,7 +161,14 @@ class Api:
         ]
 
     def artifact_collection(self, type_name: str | None, name: str) -> ArtifactCollection:
-        """One collection, ``[project/]name`` (its type checked when ``type_name`` is given)."""
+        """One collection, ``[project/]name`` (its type checked when ``type_name`` is given).
+
+        Examples
+        --------
+        >>> coll = api.artifact_collection("dataset", "vision/mnist")   # doctest: +SKIP
+        >>> coll.version_count, coll.latest_version                      # doctest: +SKIP
+        (3, 'v4')
+        """
         from ._query import find_collection
 
         spec = parse_spec(name)
@@ -185,7 +192,13 @@ class Api:
         ]
 
     def artifact_type(self, type_name: str, project: str | None = None) -> ArtifactType:
-        """One artifact type of a project; ArtifactNotFoundError if no collection has it."""
+        """One artifact type of a project; ArtifactNotFoundError if no collection has it.
+
+        Examples
+        --------
+        >>> [c.name for c in api.artifact_type("model", "vision").collections()]  # doctest: +SKIP
+        ['resnet', 'vit']
+        """
         for found in self.artifact_types(project):
             if found.name == type_name:
                 return found
@@ -217,7 +230,13 @@ class Api:
         return diff_versions(left, right, key=key)
 
     def gc(self, grace: timedelta | float = DEFAULT_GRACE, dry_run: bool = False) -> GCReport:
-        """Reclaim blobs no live version needs (see :func:`ipyartifacts.gc`)."""
+        """Reclaim blobs no live version needs (see :func:`ipyartifacts.gc`).
+
+        Examples
+        --------
+        >>> Api().gc(dry_run=True).bytes_freed   # doctest: +SKIP
+        48213
+        """
         from ._gc import collect
 
         return collect(self._client, grace=grace, dry_run=dry_run)
