@@ -21,7 +21,7 @@ def _command(path: tuple[str, ...]) -> click.Command:
     group: click.Command = cli
     for name in path:
         assert isinstance(group, click.Group)
-        found = group.get_command(click.Context(group), name)
+        found = group.get_command(click.Context(group, **group.context_settings), name)
         assert found is not None, path
         group = found
     return group

@@ -532,7 +532,7 @@ def cache_cleanup_command(fe: _ops.Frontend, max_size: int | None) -> Any:
 
 def iter_commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command path of the grammar (``("log",)``, ``("cache", "size")`` ...)."""
-    ctx = click.Context(group)
+    ctx = click.Context(group, **group.context_settings)
     out: list[tuple[str, ...]] = []
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)

@@ -176,7 +176,7 @@ def candidates_for(before: str) -> tuple[str, list[str]]:
     current = words[-1] if typing_word and words else ""
     position = len(words) - (1 if typing_word else 0)  # index of the word being typed
     if position <= 1:
-        ctx = click.Context(cli)
+        ctx = click.Context(cli, **cli.context_settings)
         return current, [c for c in [*cli.list_commands(ctx), "--help"] if c.startswith(current)]
     command = words[1]
     if command not in _NAME_COMMANDS or current.startswith("-"):
@@ -210,7 +210,8 @@ def artifact_matcher(context: CompletionContext) -> dict[str, Any]:
 
 def _magic_help() -> str:
     """``%artifact?`` shows the grammar's help, as ``%artifact --help`` prints it."""
-    with click.Context(cli, info_name=PROG, max_content_width=100) as ctx:
+    # The group's own context settings: click caches the help option on first use.
+    with click.Context(cli, info_name=PROG, **cli.context_settings) as ctx:
         return ctx.get_help()
 
 
