@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import ast
-import shlex
+import sys
 from typing import Any
 
 import click
@@ -120,8 +120,11 @@ class ArtifactMagics(Magics):
 
 
 def _split(line: str) -> list[str]:
+    """Split like a shell; on Windows like its command line (backslashes are separators)."""
+    from IPython.utils.process import arg_split  # type: ignore[attr-defined]
+
     try:
-        return shlex.split(line, posix=True)
+        return list(arg_split(line, posix=not sys.platform.startswith("win"), strict=True))
     except ValueError as exc:
         raise UsageError(
             f"Cannot read the arguments ({exc}): check the quotes in: {line}"
