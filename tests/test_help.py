@@ -77,6 +77,7 @@ def test_magic_help_is_the_same_text(
         assert result.result is None
     finally:
         ipyartifacts.finish()
+        ip.run_line_magic("unload_ext", "ipyartifacts")  # no notebook hooks for later tests
     magic = capsys.readouterr().out
     terminal = (
         CliRunner().invoke(cli, [*path, "--help"], prog_name="%artifact", terminal_width=98).stdout
