@@ -184,6 +184,23 @@ def test_download_with_progress_places_the_same_files(
     assert str(view) == str(work / "p")
 
 
+def test_terminal_lists_everything_while_notebook_displays_are_capped(work: Path) -> None:
+    from ipyartifacts._results import DISPLAY_LIMIT
+
+    count = DISPLAY_LIMIT + 25
+    for i in range(count):
+        write(work / "many" / f"f{i:04}.txt", str(i))
+    run_cli("log", str(work / "many"), "-n", "many", "-t", "dataset")
+    printed = run_cli("files", "many").stdout
+    assert sum(line.lstrip().startswith("f") for line in printed.splitlines()) == count
+    view = _ops.files(cli_frontend(), "many")
+    html = view._repr_html_()
+    assert html.count("<tr>") == DISPLAY_LIMIT + 1  # header row + the shown rows
+    assert "... and 25 more (--json lists them all)" in html
+    assert "... and 25 more" in view.text()
+    assert len(view.to_data()) == count
+
+
 # -- diff / lineage ------------------------------------------------------------------------------
 
 

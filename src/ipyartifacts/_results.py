@@ -110,10 +110,26 @@ def _iso(value: datetime | None) -> str | None:
 # -- rendering ----------------------------------------------------------------------------
 
 
-def render_text(blocks: Iterable[Block]) -> str:
-    """Blocks as plain aligned text (terminal IPython, logs, ``repr``)."""
-    out: list[str] = []
+# Rows a notebook display shows per table; the CLI prints everything, --json has everything.
+DISPLAY_LIMIT = 200
+
+
+def _capped(blocks: Iterable[Block], limit: int | None) -> list[Block]:
+    """Cut every grid to ``limit`` rows, saying how many more there are."""
+    out: list[Block] = []
     for block in blocks:
+        if limit is not None and isinstance(block, Grid) and len(block.rows) > limit:
+            out.append(Grid(block.title, block.columns, block.rows[:limit], block.empty))
+            out.append(Line(f"... and {len(block.rows) - limit:,} more (--json lists them all)"))
+        else:
+            out.append(block)
+    return out
+
+
+def render_text(blocks: Iterable[Block], limit: int | None = None) -> str:
+    """Blocks as plain aligned text (terminal IPython, logs, ``repr``); grids cut at ``limit``."""
+    out: list[str] = []
+    for block in _capped(blocks, limit):
         if isinstance(block, Line):
             out.append(block.text)
         elif isinstance(block, KeyValues):
@@ -152,11 +168,11 @@ _CSS = (
 )
 
 
-def render_html(blocks: Iterable[Block]) -> str:
-    """Blocks as self-contained HTML; every string is escaped."""
+def render_html(blocks: Iterable[Block], limit: int | None = DISPLAY_LIMIT) -> str:
+    """Blocks as self-contained HTML, grids cut at ``limit`` rows; every string is escaped."""
     esc = html.escape
     parts = [_CSS, '<div class="ipa-r">']
-    for block in blocks:
+    for block in _capped(blocks, limit):
         if isinstance(block, Line):
             parts.append(f'<div class="ipa-{esc(block.style)}">{esc(block.text)}</div>')
         elif isinstance(block, KeyValues):
@@ -224,8 +240,9 @@ class Result:
         """``to_data()`` as indented JSON text."""
         return json.dumps(self.to_data(), indent=2, sort_keys=False, default=str)
 
-    def text(self) -> str:
-        return render_text(self.blocks())
+    def text(self, limit: int | None = DISPLAY_LIMIT) -> str:
+        """Plain text, as a notebook or terminal IPython shows it (``limit`` rows per grid)."""
+        return render_text(self.blocks(), limit)
 
     def _repr_html_(self) -> str:
         return render_html(self.blocks())
