@@ -31,6 +31,9 @@ from ._results import Grid, KeyValues, Line, Result, render_text
 
 __all__ = ["cli", "cli_frontend", "main"]
 
+# Past this many rows rich's table layout gets slow; plain aligned text prints at once.
+RICH_MAX_ROWS = 2000
+
 
 def _start_run(project: str | None, store: str | None, strict: bool) -> Any:
     """One run per command, in the command's project (``--project``, else the default)."""
@@ -46,10 +49,12 @@ def _emit(fe: Frontend, result: Any) -> None:
         data = result.to_data() if isinstance(result, Result) else _plain(result)
         click.echo(json.dumps(data, indent=2, default=str))
     elif isinstance(result, Result):
-        if sys.stdout.isatty():
+        blocks = result.blocks()
+        big = any(isinstance(b, Grid) and len(b.rows) > RICH_MAX_ROWS for b in blocks)
+        if sys.stdout.isatty() and not big:
             _print_rich(result)
         else:
-            click.echo(render_text(result.blocks()))
+            click.echo(render_text(blocks))
     else:
         click.echo(str(result))
     code = result.exit_code if isinstance(result, Result) else 0
