@@ -67,6 +67,15 @@ def test_put_is_a_synonym_of_log(data: Path) -> None:
     assert ipyartifacts.Api().artifact("mnist:v0").file_count == 2
 
 
+def test_name_may_carry_project_and_alias_like_wandb_put(data: Path) -> None:
+    run_cli("put", str(data), "--name", "vision/mnist:best", "--type", "dataset")
+    shown = as_json("show", "vision/mnist:best")
+    assert shown["qualified_name"] == "vision/mnist:v0"
+    assert "best" in shown["aliases"]
+    out = run_cli("put", str(data), "--name", "vision/m", "-t", "d", "-p", "other", code=1)
+    assert "give the project once" in out.output
+
+
 def test_identical_content_makes_no_new_version_and_says_so(data: Path) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     again = run_cli("log", str(data), "-n", "mnist", "-t", "dataset").stdout

@@ -207,7 +207,13 @@ Examples:
 def _log_command(name: str, help_text: str) -> click.Command:
     @click.command(name, help=help_text, context_settings=_CONTEXT)
     @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-    @click.option("--name", "-n", required=True, help="Artifact name (letters, digits, _ . -).")
+    @click.option(
+        "--name",
+        "-n",
+        required=True,
+        help="Artifact name (letters, digits, _ . -); PROJECT/NAME:ALIAS works too, as in "
+        "`wandb artifact put`.",
+    )
     @click.option(
         "--type",
         "-t",

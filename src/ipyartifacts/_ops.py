@@ -192,6 +192,18 @@ def log(
 
     if not paths:
         raise FrontendError("log needs at least one PATH (a file or a folder).")
+    if "/" in name or ":" in name:  # `wandb artifact put --name project/name:alias` style
+        from ._names import LATEST, parse_spec
+
+        spec = parse_spec(name)
+        if project is not None and spec.project not in (None, project):
+            raise FrontendError(
+                f"--name {name!r} names project {spec.project!r} but --project says "
+                f"{project!r}; give the project once."
+            )
+        name, project = spec.name, spec.project or project
+        if spec.alias != LATEST or name.endswith(":latest"):
+            aliases = [*aliases, spec.alias]
     paths = [os.path.expanduser(p) for p in paths]  # the magic gets no shell to expand ~
     artifact = Artifact(name, type, description=description, metadata=meta or {})
     tables = {p: fe.table_variable(p) for p in paths}
