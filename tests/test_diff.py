@@ -371,7 +371,6 @@ def test_table_diff_memory_stays_below_one_table(work: Path, store: Path) -> Non
         [sys.executable, "-c", _MEASURE], env=env, capture_output=True, text=True, check=True
     )
     result = json.loads(out.stdout)
-    print(f"table {table_bytes / 2**20:.0f} MB; diff peaks {result}")
     assert result["added"] == 10
     assert result["changed"] == n // 1000
     assert result["partitions"] > 1
@@ -393,8 +392,6 @@ def test_tables_with_no_common_column_count_every_row_as_replaced(work: Path) ->
 
 def test_diff_of_two_100k_file_versions(store: Path) -> None:
     """Manifests only: no file is read. Also: the text display lists at most 50 per group."""
-    import time
-
     from ipyartifacts._client import get_client
     from ipyartifacts._manifest import ManifestEntry
 
@@ -418,13 +415,9 @@ def test_diff_of_two_100k_file_versions(store: Path) -> None:
                 aliases=[],
                 tags=[],
             )
-    started = time.perf_counter()
     diff = wandb.Api().diff("p/wide:v0", "p/wide:v1")
-    elapsed = time.perf_counter() - started
-    print(f"diff of two 100,000-file versions: {elapsed:.2f}s")
     assert (len(diff.added), len(diff.removed), len(diff.modified)) == (500, 500, 9950)
     assert diff.unchanged == 100_000 - 500 - 9950
     text = str(diff)
     assert "... and 9900 more" in text
     assert len(text.splitlines()) < 200
-    assert elapsed < 30

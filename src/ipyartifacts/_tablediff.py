@@ -5,8 +5,9 @@ columns compared); every row becomes a few 64-bit hashes (``_tablehash``): the k
 hash and one per compared column, or one whole-row hash without a key. Rows are
 hash-partitioned by key (or row) hash into ``P`` spill files per side, with ``P``
 chosen so that one partition pair fits ``memory_budget``; each pair is then compared
-in memory with sorted numpy arrays. Memory is ``O(budget + one batch)``; disk is
-``8 * (columns + 1)`` bytes per row, in the store's ``tmp/`` and removed afterwards.
+in memory with sorted numpy arrays. Memory is about the budget plus one record batch
+and one Parquet row group being decoded; disk is ``8 * (columns + 1)`` bytes per row,
+in the store's ``tmp/`` and removed afterwards.
 
 With a key column, rows are matched by key: added / removed / changed / unchanged,
 plus how many rows changed in each column. Without one, whole rows are compared as a
@@ -37,7 +38,7 @@ __all__ = ["DEFAULT_MEMORY_BUDGET", "ColumnChange", "TableDiff", "diff_tables", 
 DEFAULT_MEMORY_BUDGET = 256 * 1024**2
 _MAX_PARTITIONS = 256  # open spill files per side; beyond this partitions exceed the budget
 _BATCH_ROWS = 65_536
-_JOIN_OVERHEAD = 4  # sorting and matching need a few copies of a partition
+_JOIN_OVERHEAD = 8  # np.unique / intersect1d make several sorted copies of a partition pair
 
 _FORMATS = {
     ".parquet": "parquet",
