@@ -12,6 +12,7 @@ import type {
   Response,
 } from "./protocol";
 import type { WithoutId } from "./rpc";
+import { fetchFromServer, jupyterServer } from "./server";
 import { TableView, type Fetch } from "./table_view";
 import { IMAGE_TYPES, baseName, flattenTree, type FolderState, type TreeRow } from "./tree";
 import { visibleWindow } from "./viewport";
@@ -334,14 +335,27 @@ export class FileBrowserView {
         text: "Download",
         attrs: { type: "button", "data-path": resp.path },
       });
-      button.addEventListener("click", () => void this.download(resp.path, button));
+      button.addEventListener("click", () => void this.download(resp, button));
       box.appendChild(button);
     }
     return box;
   }
 
-  private async download(path: string, button: HTMLButtonElement): Promise<void> {
+  private async download(preview: PreviewResponse, button: HTMLButtonElement): Promise<void> {
+    const path = preview.path;
     button.disabled = true;
+    const server = preview.href ? await jupyterServer() : null;
+    if (server && preview.href) {
+      // Served by the Jupyter server extension: no size cap, nothing passes through the kernel.
+      const blob = await fetchFromServer(server, preview.href);
+      if (blob) {
+        button.disabled = false;
+        const url = URL.createObjectURL(blob);
+        this.clickLink(url, baseName(path));
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        return;
+      }
+    }
     const [resp, buffers] = await this.opts.fetch<DownloadResponse>({ type: "download", path });
     button.disabled = false;
     if (resp.type !== "download" || buffers.length === 0) {
@@ -350,10 +364,15 @@ export class FileBrowserView {
       return;
     }
     const url = URL.createObjectURL(new Blob([bytesOf(buffers[0])], { type: "application/octet-stream" }));
-    const link = el("a", { attrs: { href: url, download: baseName(path) } });
+    this.clickLink(url, baseName(path));
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
+  private clickLink(href: string, name: string): void {
+    const link = el("a", { attrs: { href, download: name } });
+    link.hidden = true;
     document.body.appendChild(link);
     link.click();
     link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
 }

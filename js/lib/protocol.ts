@@ -143,6 +143,8 @@ export interface PreviewResponse {
   columns: ColumnInfo[];
   num_rows: number;
   note: string | null;
+  /** Relative URL the server extension streams the file from (if the extension answers). */
+  href: string | null;
 }
 
 export interface DownloadRequest {

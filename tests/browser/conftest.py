@@ -94,6 +94,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
+    # Enable the download-link server extension exactly as the wheel's shared data does.
+    fragment = Path(__file__).resolve().parents[2] / "jupyter-config" / "jupyter_server_config.d"
+    server_config = base / "config" / "jupyter_server_config.d"
+    server_config.mkdir(parents=True)
+    for item in fragment.glob("*.json"):
+        (server_config / item.name).write_text(item.read_text())
     token = secrets.token_hex(16)
     port = _free_port()
     env = {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import re
 import textwrap
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -127,13 +129,29 @@ def test_file_browser_tree_and_previews(page: Any, lab: Lab) -> None:
     expect(grid.locator('.ipa-tr[data-row="0"] .ipa-td').nth(1)).to_have_text("499")
     screenshot(widget, "file_browser_table")
 
-    # Download goes through a Blob URL named after the file.
+    # With the server extension answering, downloads stream from an authenticated link.
     widget.locator('.ipa-node[data-path="weights.txt"]').click()
-    with page.expect_download() as info:
+    with (
+        page.expect_request(re.compile(r"/ipyartifacts/blob/[0-9a-f]{64}\?")) as request,
+        page.expect_download() as info,
+    ):
         widget.locator('.ipa-preview button[data-path="weights.txt"]').click()
     download = info.value
     assert download.suggested_filename == "weights.txt"
     assert Path(download.path()).read_bytes() == b"w" * 21
+    # The same link without the Jupyter login is refused; unknown blobs are 404s.
+    url = request.value.url
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.request("GET", f"{parts.path}?{parts.query}")
+    refused = connection.getresponse()
+    assert refused.status in (302, 401, 403)
+    assert refused.read() != b"w" * 21
+    connection.close()
+    missing = page.request.get(re.sub(r"blob/[0-9a-f]{64}", "blob/" + "0" * 64, url))
+    assert missing.status == 404
+    outside = page.request.get(re.sub(r"store=[^&]+", "store=%2Ftmp", url))
+    assert outside.status == 404
     assert page.evaluate("() => window.__pwned") is None
     assert page.errors == []
 
@@ -249,6 +267,15 @@ def test_artifact_view_tabs(page: Any, lab: Lab) -> None:
     expect(files.locator(".ipa-files-title")).to_have_text("av/model:v27")
     files.locator('.ipa-node[data-path="weights.txt"]').click()
     expect(files.locator(".ipa-preview-text")).to_have_text("w" * 28)
+    # Without the server extension (as in Colab or VS Code) downloads go over widget messages.
+    page.route("**/ipyartifacts/ping", lambda route: route.abort())
+    requested: list[str] = []
+    page.on("request", lambda req: requested.append(req.url))
+    with page.expect_download() as info:
+        files.locator('.ipa-preview button[data-path="weights.txt"]').click()
+    assert info.value.url.startswith("blob:")
+    assert Path(info.value.path()).read_bytes() == b"w" * 28
+    assert not [url for url in requested if "/ipyartifacts/blob/" in url]
 
     widget.locator('.ipa-tab[data-tab="lineage"]').click()
     lineage = widget.locator('.ipa-panel[data-tab="lineage"] .ipa-lineage')

@@ -172,6 +172,9 @@ class PreviewResponse(TypedDict):
     columns: list[ColumnInfo]
     num_rows: int
     note: str | None
+    #: Relative URL (``ipyartifacts/blob/...``) the server extension streams the file from,
+    #: when the blob is a local file; the front end uses it only if the extension answers.
+    href: str | None
 
 
 class DownloadRequest(TypedDict):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import anywidget
 import traitlets
@@ -194,8 +195,10 @@ class FilesController:
         response = PreviewResponse(
             type="preview", id=rid, path=path, kind="facts", size=entry.size,
             digest=entry.digest, ref=entry.ref, mime=None, text=None, truncated=False,
-            table=None, columns=[], num_rows=0, note=None,
+            table=None, columns=[], num_rows=0, note=None, href=None,
         )  # fmt: skip
+        if entry.ref is None:
+            response["href"] = self._href(entry.digest, path)
         if entry.ref is not None:
             response["note"] = "reference: the bytes live at the URI above, not in the store"
             return response, []
@@ -220,6 +223,15 @@ class FilesController:
             response["kind"], response["text"], response["truncated"] = "text", text, truncated
             response["mime"] = "text/markdown" if suffix in (".md", ".markdown") else "text/plain"
         return response, []
+
+    def _href(self, digest: str, path: str) -> str | None:
+        client = self.artifact._client
+        if client is None or client.local_blob_path(digest) is None:
+            return None
+        if not (client.root / "catalog.sqlite").is_file():
+            return None  # the server extension serves embedded (SQLite) stores only
+        query = urlencode({"store": str(client.root), "name": PurePosixPath(path).name})
+        return f"ipyartifacts/blob/{digest}?{query}"
 
     def _table_preview(self, response: PreviewResponse, entry: Any, suffix: str) -> PreviewResponse:
         client = self.artifact._client
