@@ -421,3 +421,15 @@ def test_diff_of_two_100k_file_versions(store: Path) -> None:
     text = str(diff)
     assert "... and 9900 more" in text
     assert len(text.splitlines()) < 200
+
+
+def test_csv_with_quoted_newlines(work: Path) -> None:
+    write(work / "o" / "t.csv", 'id,text\n1,"two\nlines"\n2,plain\n')
+    write(work / "n" / "t.csv", 'id,text\n1,"two\nlines, edited"\n2,plain\n3,new\n')
+    t = (
+        wandb.Api()
+        .diff(_log_dir(work / "o", "nl"), _log_dir(work / "n", "nl"), key="id")
+        .table("t.csv")
+    )
+    assert t.error is None
+    assert (t.rows_old, t.rows_new, t.rows_added, t.rows_changed) == (2, 3, 1, 1)

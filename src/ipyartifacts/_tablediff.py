@@ -176,7 +176,8 @@ def _open_csv(path: Path, fmt: str, columns: list[str] | None) -> Any:
     import pyarrow as pa
     import pyarrow.csv as csv
 
-    parse = csv.ParseOptions(delimiter="\t" if fmt == "tsv" else ",")
+    # Quoted values may hold newlines (a slower parse, but never a wrong one).
+    parse = csv.ParseOptions(delimiter="\t" if fmt == "tsv" else ",", newlines_in_values=True)
     if columns is None:
         return csv.open_csv(path, parse_options=parse)
     convert = csv.ConvertOptions(
