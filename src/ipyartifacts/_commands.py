@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from . import _ops
+from ._frontend import Frontend, parse_meta
 from ._version import __version__
 from .errors import ArtifactError
 
@@ -56,7 +57,7 @@ class MetaType(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, tuple):
             return value
         try:
-            ((key, parsed),) = _ops.parse_meta([str(value)]).items()
+            ((key, parsed),) = parse_meta([str(value)]).items()
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
         return key, parsed
@@ -78,13 +79,13 @@ class _Group(click.Group):
             self._mark_failed(ctx, True)
             raise
         finally:
-            fe = ctx.find_object(_ops.Frontend)
+            fe = ctx.find_object(Frontend)
             if fe is not None:
                 fe.close()
 
     @staticmethod
     def _mark_failed(ctx: click.Context, failed: bool) -> None:
-        fe = ctx.find_object(_ops.Frontend)
+        fe = ctx.find_object(Frontend)
         if fe is not None and failed:
             fe.failed = True
 
@@ -111,9 +112,9 @@ class _SubGroup(_Group):
         return click.Group.invoke(self, ctx)
 
 
-def frontend() -> _ops.Frontend:
+def frontend() -> Frontend:
     """The current command's front end (``ctx.obj``)."""
-    return click.get_current_context().find_object(_ops.Frontend)  # type: ignore[return-value]
+    return click.get_current_context().find_object(Frontend)  # type: ignore[return-value]
 
 
 def _emitting(func: F) -> F:
@@ -179,7 +180,7 @@ def cli(ctx: click.Context, store: str | None) -> None:
 @cli.result_callback()
 @click.pass_context
 def _emit(ctx: click.Context, /, result: Any, **_options: Any) -> None:
-    fe = ctx.find_object(_ops.Frontend)
+    fe = ctx.find_object(Frontend)
     if fe is not None and fe.emit is not None and result is not None:
         fe.emit(fe, result)
 
@@ -240,7 +241,7 @@ def _log_command(name: str, help_text: str) -> click.Command:
     @_project_option
     @_emitting
     def command(
-        fe: _ops.Frontend,
+        fe: Frontend,
         paths: tuple[str, ...],
         name: str,
         type_: str,
@@ -297,7 +298,7 @@ def _fetch_command(name: str, help_text: str, record: bool) -> click.Command:
     @_project_option
     @_emitting
     def command(
-        fe: _ops.Frontend,
+        fe: Frontend,
         spec: str,
         root: str | None,
         type_: str | None,
@@ -348,7 +349,7 @@ cli.add_command(
 @click.option("--type", "-t", "type_", default=None, metavar="T", help="Only artifacts of type T.")
 @_project_option
 @_emitting
-def ls_command(fe: _ops.Frontend, type_: str | None, project: str | None) -> Any:
+def ls_command(fe: Frontend, type_: str | None, project: str | None) -> Any:
     """List the artifacts (collections) of a project, with their latest version."""
     return _ops.collections(fe, type_, project)
 
@@ -358,7 +359,7 @@ def ls_command(fe: _ops.Frontend, type_: str | None, project: str | None) -> Any
 @click.option("--type", "-t", "type_", default=None, metavar="T", help="Fail unless of type T.")
 @_project_option
 @_emitting
-def versions_command(fe: _ops.Frontend, name: str, type_: str | None, project: str | None) -> Any:
+def versions_command(fe: Frontend, name: str, type_: str | None, project: str | None) -> Any:
     """List the versions of artifact NAME, newest first."""
     return _ops.versions(fe, name, type_, project)
 
@@ -367,7 +368,7 @@ def versions_command(fe: _ops.Frontend, name: str, type_: str | None, project: s
 @click.argument("spec", metavar="NAME[:V]")
 @_project_option
 @_emitting
-def show_command(fe: _ops.Frontend, spec: str, project: str | None) -> Any:
+def show_command(fe: Frontend, spec: str, project: str | None) -> Any:
     """Show one version: type, aliases, tags, size, digest, metadata and the run that made it."""
     return _ops.show(fe, spec, project)
 
@@ -376,7 +377,7 @@ def show_command(fe: _ops.Frontend, spec: str, project: str | None) -> Any:
 @click.argument("spec", metavar="NAME[:V]")
 @_project_option
 @_emitting
-def files_command(fe: _ops.Frontend, spec: str, project: str | None) -> Any:
+def files_command(fe: Frontend, spec: str, project: str | None) -> Any:
     """List the files of a version with their sizes and digests."""
     return _ops.files(fe, spec, project)
 
@@ -392,7 +393,7 @@ def files_command(fe: _ops.Frontend, spec: str, project: str | None) -> Any:
 )
 @_project_option
 @_emitting
-def diff_command(fe: _ops.Frontend, a: str, b: str, key: str | None, project: str | None) -> Any:
+def diff_command(fe: Frontend, a: str, b: str, key: str | None, project: str | None) -> Any:
     """Compare two versions: files added, removed and modified, metadata, and table rows.
 
     B may be a full name or just a version of A's artifact:
@@ -412,7 +413,7 @@ def diff_command(fe: _ops.Frontend, a: str, b: str, key: str | None, project: st
 )
 @_project_option
 @_emitting
-def lineage_command(fe: _ops.Frontend, spec: str, depth: int, project: str | None) -> Any:
+def lineage_command(fe: Frontend, spec: str, depth: int, project: str | None) -> Any:
     """Show the runs and artifacts upstream of a version (what made it) and downstream (what used it)."""
     return _ops.lineage(fe, spec, depth, project)
 
@@ -420,7 +421,7 @@ def lineage_command(fe: _ops.Frontend, spec: str, depth: int, project: str | Non
 @cli.command("runs", context_settings=_CONTEXT)
 @_project_option
 @_emitting
-def runs_command(fe: _ops.Frontend, project: str | None) -> Any:
+def runs_command(fe: Frontend, project: str | None) -> Any:
     """List the runs of a project, newest first."""
     return _ops.runs(fe, project)
 
@@ -435,7 +436,7 @@ def runs_command(fe: _ops.Frontend, project: str | None) -> Any:
 @_project_option
 @_emitting
 def alias_command(
-    fe: _ops.Frontend, spec: str, alias_name: str, remove: bool, project: str | None
+    fe: Frontend, spec: str, alias_name: str, remove: bool, project: str | None
 ) -> Any:
     """Point ALIAS at a version (moving it from another version), or remove it.
 
@@ -451,7 +452,7 @@ def alias_command(
 @_project_option
 @_emitting
 def tag_command(
-    fe: _ops.Frontend, spec: str, tags: tuple[str, ...], remove: bool, project: str | None
+    fe: Frontend, spec: str, tags: tuple[str, ...], remove: bool, project: str | None
 ) -> Any:
     """Add tags to a version (or remove them with --remove)."""
     return _ops.tag(fe, spec, tags, remove, project)
@@ -466,7 +467,7 @@ def tag_command(
 )
 @_project_option
 @_emitting
-def rm_command(fe: _ops.Frontend, spec: str, delete_aliases: bool, project: str | None) -> Any:
+def rm_command(fe: Frontend, spec: str, delete_aliases: bool, project: str | None) -> Any:
     """Delete one version (its unshared files are reclaimed by `gc`).
 
     The version must be named explicitly (NAME:vN or NAME:ALIAS).
@@ -479,7 +480,7 @@ def rm_command(fe: _ops.Frontend, spec: str, delete_aliases: bool, project: str 
 @click.argument("root", metavar="ROOT", type=click.Path(file_okay=False))
 @_project_option
 @_emitting
-def verify_command(fe: _ops.Frontend, spec: str, root: str, project: str | None) -> Any:
+def verify_command(fe: Frontend, spec: str, root: str, project: str | None) -> Any:
     """Check that folder ROOT holds exactly the files of a version (exit code 1 if not)."""
     return _ops.verify(fe, spec, root, project)
 
@@ -497,7 +498,7 @@ def verify_command(fe: _ops.Frontend, spec: str, root: str, project: str | None)
     help="Keep unreferenced files younger than this (default 3600: a log may be in flight).",
 )
 @_emitting
-def gc_command(fe: _ops.Frontend, dry_run: bool, grace: float | None) -> Any:
+def gc_command(fe: Frontend, dry_run: bool, grace: float | None) -> Any:
     """Reclaim stored files no version refers to any more (after `rm`, or crashed logs)."""
     return _ops.gc(fe, dry_run, grace)
 
@@ -507,7 +508,7 @@ def gc_command(fe: _ops.Frontend, dry_run: bool, grace: float | None) -> Any:
 def cache_group(ctx: click.Context) -> Any:
     """The local file cache in front of remote stores: `cache size` (the default) or `cache cleanup`."""
     if ctx.invoked_subcommand is None:
-        fe = ctx.find_object(_ops.Frontend)
+        fe = ctx.find_object(Frontend)
         assert fe is not None
         if fe.parse_only:
             return None
@@ -519,7 +520,7 @@ def cache_group(ctx: click.Context) -> Any:
 
 @cache_group.command("size", context_settings=_CONTEXT)
 @_emitting
-def cache_size_command(fe: _ops.Frontend) -> Any:
+def cache_size_command(fe: Frontend) -> Any:
     """Show how much disk the local cache uses, and its cap."""
     return _ops.cache_size(fe)
 
@@ -527,7 +528,7 @@ def cache_size_command(fe: _ops.Frontend) -> Any:
 @cache_group.command("cleanup", context_settings=_CONTEXT)
 @click.argument("max_size", metavar="[MAX_SIZE]", type=SizeType(), required=False)
 @_emitting
-def cache_cleanup_command(fe: _ops.Frontend, max_size: int | None) -> Any:
+def cache_cleanup_command(fe: Frontend, max_size: int | None) -> Any:
     """Evict least recently used cached files until the cache holds at most MAX_SIZE.
 
     MAX_SIZE is e.g. 10GB, 500MiB or a byte count; default: the cache's cap

@@ -35,7 +35,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from . import _notebook
 from ._commands import cli
-from ._ops import Frontend
+from ._frontend import Frontend
 from ._results import PathView, Result
 
 __all__ = ["ArtifactMagics", "load_ipython_extension", "unload_ipython_extension"]

@@ -10,17 +10,16 @@ these frozen result objects. A result knows three things:
 
 One builder per result kind (``VersionView.blocks``, ``DiffView.blocks`` ...) keeps the
 switch to widgets simple: a widget for a kind replaces that kind's HTML, nothing else.
-Every user-supplied string goes through :func:`html.escape` before it reaches HTML.
+Rendering (and HTML escaping of every user string) is in :mod:`ipyartifacts._render`.
 """
 
 from __future__ import annotations
 
-import html
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._artifact import Artifact
@@ -49,154 +48,18 @@ __all__ = [
 ]
 
 
-# -- layout blocks ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KeyValues:
-    """A titled list of ``key: value`` pairs."""
-
-    title: str
-    pairs: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A titled table: column names and rows of cells (strings)."""
-
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    empty: str = "(none)"
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of text; ``style`` is ``"info"``, ``"ok"`` or ``"warn"``."""
-
-    text: str
-    style: str = "info"
-
-
-Block = Union[KeyValues, Grid, Line]  # noqa: UP007 (a runtime alias on Python 3.10)
-
-
-def format_size(size: int | None) -> str:
-    """``1536`` -> ``"1.5 KiB"``.
-
-    Examples
-    --------
-    >>> format_size(0), format_size(1536), format_size(5 * 1024**3)
-    ('0 B', '1.5 KiB', '5.0 GiB')
-    """
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "-"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-# -- rendering ----------------------------------------------------------------------------
-
-
-# Rows a notebook display shows per table; the CLI prints everything, --json has everything.
-DISPLAY_LIMIT = 200
-
-
-def _capped(blocks: Iterable[Block], limit: int | None) -> list[Block]:
-    """Cut every grid to ``limit`` rows, saying how many more there are."""
-    out: list[Block] = []
-    for block in blocks:
-        if limit is not None and isinstance(block, Grid) and len(block.rows) > limit:
-            out.append(Grid(block.title, block.columns, block.rows[:limit], block.empty))
-            out.append(Line(f"... and {len(block.rows) - limit:,} more (--json lists them all)"))
-        else:
-            out.append(block)
-    return out
-
-
-def render_text(blocks: Iterable[Block], limit: int | None = None) -> str:
-    """Blocks as plain aligned text (terminal IPython, logs, ``repr``); grids cut at ``limit``."""
-    out: list[str] = []
-    for block in _capped(blocks, limit):
-        if isinstance(block, Line):
-            out.append(block.text)
-        elif isinstance(block, KeyValues):
-            if block.title:
-                out.append(block.title)
-            width = max((len(k) for k, _ in block.pairs), default=0)
-            out.extend(f"  {k.ljust(width)}  {v}" for k, v in block.pairs)
-        else:
-            if block.title:
-                out.append(block.title)
-            if not block.rows:
-                out.append(f"  {block.empty}")
-                continue
-            widths = [len(c) for c in block.columns]
-            for row in block.rows:
-                widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
-            out.append(
-                "  "
-                + "  ".join(c.ljust(w) for c, w in zip(block.columns, widths, strict=True)).rstrip()
-            )
-            out.extend(
-                "  "
-                + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
-                for row in block.rows
-            )
-    return "\n".join(out)
-
-
-_CSS = (
-    "<style>.ipa-r{font-family:var(--jp-ui-font-family,sans-serif);font-size:13px}"
-    ".ipa-r table{border-collapse:collapse;margin:2px 0 8px 0}"
-    ".ipa-r th,.ipa-r td{text-align:left;padding:2px 10px 2px 0;vertical-align:top}"
-    ".ipa-r th{border-bottom:1px solid #8884}.ipa-r .ipa-k{opacity:.7}"
-    ".ipa-r .ipa-t{font-weight:600;margin-top:4px}.ipa-r code{font-size:12px}"
-    ".ipa-r .ipa-ok{color:#1a7f37}.ipa-r .ipa-warn{color:#b35900}</style>"
+from ._render import (
+    DISPLAY_LIMIT,
+    Block,
+    Grid,
+    KeyValues,
+    Line,
+    format_size,
+    iso_time,
+    render_html,
+    render_text,
+    short_time,
 )
-
-
-def render_html(blocks: Iterable[Block], limit: int | None = DISPLAY_LIMIT) -> str:
-    """Blocks as self-contained HTML, grids cut at ``limit`` rows; every string is escaped."""
-    esc = html.escape
-    parts = [_CSS, '<div class="ipa-r">']
-    for block in _capped(blocks, limit):
-        if isinstance(block, Line):
-            parts.append(f'<div class="ipa-{esc(block.style)}">{esc(block.text)}</div>')
-        elif isinstance(block, KeyValues):
-            if block.title:
-                parts.append(f'<div class="ipa-t">{esc(block.title)}</div>')
-            rows = "".join(
-                f'<tr><td class="ipa-k">{esc(k)}</td><td>{esc(v)}</td></tr>' for k, v in block.pairs
-            )
-            parts.append(f"<table>{rows}</table>")
-        else:
-            if block.title:
-                parts.append(f'<div class="ipa-t">{esc(block.title)}</div>')
-            if not block.rows:
-                parts.append(f'<div class="ipa-k">{esc(block.empty)}</div>')
-                continue
-            head = "".join(f"<th>{esc(c)}</th>" for c in block.columns)
-            body = "".join(
-                "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>"
-                for row in block.rows
-            )
-            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-    parts.append("</div>")
-    return "".join(parts)
-
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 ENV_WIDGETS = "IPYARTIFACTS_WIDGETS"
@@ -355,7 +218,7 @@ class VersionView(Result):
             "digest": self.digest,
             "size": self.size,
             "file_count": self.file_count,
-            "created_at": _iso(self.created_at),
+            "created_at": iso_time(self.created_at),
             "created_by": self.created_by,
             "description": self.description,
             "metadata": self.metadata,
@@ -368,7 +231,7 @@ class VersionView(Result):
             ("tags", ", ".join(self.tags) or "-"),
             ("files", f"{self.file_count} ({format_size(self.size)})"),
             ("digest", self.digest[:16]),
-            ("created", _when(self.created_at)),
+            ("created", short_time(self.created_at)),
             ("run", self.created_by or "-"),
         ]
         if self.description:
@@ -389,7 +252,7 @@ def _version_row(v: VersionView) -> tuple[str, ...]:
         ", ".join(v.tags),
         str(v.file_count),
         format_size(v.size),
-        _when(v.created_at),
+        short_time(v.created_at),
         v.created_by or "-",
         v.digest[:12],
     )
@@ -447,7 +310,7 @@ class CollectionInfo:
             "versions": self.versions,
             "latest": self.latest,
             "size": self.size,
-            "updated_at": _iso(self.updated_at),
+            "updated_at": iso_time(self.updated_at),
             "description": self.description,
         }
 
@@ -477,7 +340,7 @@ class CollectionsView(Result):
                 "-" if c.versions is None else str(c.versions),
                 c.latest or "-",
                 format_size(c.size),
-                _when(c.updated_at),
+                short_time(c.updated_at),
             )
             for c in self.collections
         )
@@ -746,8 +609,8 @@ class RunsView(Result):
                     "job_type": r.job_type,
                     "state": r.state,
                     "host": r.host,
-                    "started_at": _iso(r.started_at),
-                    "finished_at": _iso(r.finished_at),
+                    "started_at": iso_time(r.started_at),
+                    "finished_at": iso_time(r.finished_at),
                 }
                 for r in runs
             ),

@@ -26,7 +26,7 @@ from typing import Any
 import click
 
 from ._commands import cli
-from ._ops import Frontend
+from ._frontend import Frontend
 from ._results import Grid, KeyValues, Line, Result, render_text
 
 __all__ = ["cli", "cli_frontend", "main"]
