@@ -74,6 +74,8 @@ def test_name_may_carry_project_and_alias_like_wandb_put(data: Path) -> None:
     assert "best" in shown["aliases"]
     out = run_cli("put", str(data), "--name", "vision/m", "-t", "d", "-p", "other", code=1)
     assert "give the project once" in out.output
+    assert "reserved" in run_cli("put", str(data), "-n", "m:v3", "-t", "d", code=1).output
+    assert "not 'model'" in run_cli("versions", "vision/mnist", "-t", "model", code=1).output
 
 
 def test_identical_content_makes_no_new_version_and_says_so(data: Path) -> None:

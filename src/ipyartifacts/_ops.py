@@ -80,7 +80,7 @@ def log(
                 f"{project!r}; give the project once."
             )
         name, project = spec.name, spec.project or project
-        if spec.alias != LATEST or name.endswith(":latest"):
+        if spec.alias != LATEST:
             aliases = [*aliases, spec.alias]
     paths = [os.path.expanduser(p) for p in paths]  # the magic gets no shell to expand ~
     artifact = Artifact(name, type, description=description, metadata=meta or {})
@@ -234,8 +234,8 @@ def versions(
     api = fe.api(project)
     bare = name.partition(":")[0]
     found = api.artifacts(type, qualify(bare, project))
-    if not found:
-        api.artifact(qualify(bare, project))  # raises the not-found error with a hint
+    if not found:  # raises the not-found (or wrong type) error, with a hint
+        api.artifact(qualify(bare, project), type=type)
     first = found[0] if found else None
     return VersionsView(
         first.project if first else (project or ""),
