@@ -230,6 +230,12 @@ def test_cell_magic_runs_the_cell_then_logs_what_it_wrote(
     assert out["cell"]["source"] == body
 
 
+def test_cell_magic_accepts_the_store_option(ip: InteractiveShell, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    cell(ip, f"%%artifact --store {other} log -n r -t eval r.txt\nopen('r.txt', 'w').write('1');")
+    assert ipyartifacts.Api(store=other).artifact("r").file_count == 1
+
+
 def test_cell_magic_checks_arguments_before_running_the_cell(
     ip: InteractiveShell, work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -58,7 +58,7 @@ class ArtifactMagics(Magics):
         args = _split(line)
         if cell is None:
             return self._invoke(args)
-        if not args or args[0] not in _CELL_COMMANDS:
+        if _command_of(args) not in _CELL_COMMANDS:
             raise UsageError(
                 "%%artifact runs its cell, then logs what it wrote: "
                 "%%artifact log --name NAME --type TYPE PATH..."
@@ -80,7 +80,7 @@ class ArtifactMagics(Magics):
     def _invoke(self, args: list[str]) -> Any:
         fe = self._frontend()
         try:
-            code = cli.main(args=args, prog_name=PROG, obj=fe, standalone_mode=False)
+            cli.main(args=args, prog_name=PROG, obj=fe, standalone_mode=False)
         except click.exceptions.NoArgsIsHelpError as exc:
             click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
             return None
@@ -90,8 +90,7 @@ class ArtifactMagics(Magics):
             raise UsageError(exc.format_message()) from None
         except click.exceptions.Abort:
             raise UsageError("Aborted.") from None
-        if fe.result is None:
-            del code  # --help or --version: click printed it
+        if fe.result is None:  # --help or --version: click printed it
             return None
         result = fe.result
         if fe.as_json:
@@ -117,6 +116,16 @@ class ArtifactMagics(Magics):
                 from IPython.display import display
 
                 display(value)  # type: ignore[no-untyped-call]
+
+
+def _command_of(args: list[str]) -> str | None:
+    """The command name in ``args``, after the group's own ``--store DIR``."""
+    rest = list(args)
+    while rest and rest[0] == "--store":
+        rest = rest[2:]
+    while rest and rest[0].startswith("--store="):
+        rest = rest[1:]
+    return rest[0] if rest else None
 
 
 def _split(line: str) -> list[str]:
