@@ -192,6 +192,9 @@ export class TableView {
   }
 
   private resetView(): void {
+    // Filters are read when the view resets, so a pending debounced reset is now redundant
+    // (and, left alone, would jump back to the top after the user scrolled).
+    clearTimeout(this.filterTimer);
     this.generation++;
     this.selectedIndex = -1;
     this.pages.clear();
