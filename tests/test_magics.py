@@ -157,6 +157,14 @@ def test_provenance_records_cell_count_hash_and_notebook(
     assert ipyartifacts.run.name == "analysis"
 
 
+def test_the_front_ends_cell_id_is_recorded(ip: InteractiveShell, data: Path, store: Path) -> None:
+    # JupyterLab and VS Code send each cell's id with the execute request.
+    result = ip.run_cell("%artifact log data -n m -t d", store_history=True, cell_id="c-42")
+    assert result.success
+    (out,) = usage_rows(store, "output")
+    assert out["cell"]["id"] == "c-42"
+
+
 def test_api_calls_in_a_cell_get_provenance_too(
     ip: InteractiveShell, data: Path, store: Path
 ) -> None:

@@ -49,15 +49,14 @@ class CellInfo:
 
         return str(blake3.blake3(self.source.encode("utf-8")).hexdigest())
 
-    def to_provenance(self, with_source: bool = False) -> dict[str, Any]:
+    def to_provenance(self) -> dict[str, Any]:
+        """``{"execution_count", "code_hash", "id"?}``: the cell, without its source."""
         data: dict[str, Any] = {
             "execution_count": self.execution_count,
             "code_hash": self.code_hash,
         }
         if self.cell_id:
             data["id"] = self.cell_id
-        if with_source:
-            data["source"] = self.source
         return data
 
 
