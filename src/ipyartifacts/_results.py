@@ -168,6 +168,7 @@ class VersionView(Result):
     description: str | None
     metadata: dict[str, Any] = field(hash=False)
     created_by: str | None = None
+    created_by_run: str | None = None  # "name (job type)" of that run
     note: str | None = None
     artifact: Artifact | None = field(default=None, compare=False, hash=False)
 
@@ -188,6 +189,7 @@ class VersionView(Result):
             description=artifact.description,
             metadata=dict(artifact.metadata),
             created_by=run.id if run is not None else None,
+            created_by_run=f"{run.name} ({run.job_type or 'run'})" if run is not None else None,
             note=note,
             artifact=artifact,
         )
@@ -232,7 +234,10 @@ class VersionView(Result):
             ("files", f"{self.file_count} ({format_size(self.size)})"),
             ("digest", self.digest[:16]),
             ("created", short_time(self.created_at)),
-            ("run", self.created_by or "-"),
+            (
+                "run",
+                f"{self.created_by} {self.created_by_run}" if self.created_by_run else "-",
+            ),
         ]
         if self.description:
             pairs.append(("description", self.description))
