@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_GRACE", "GCReport", "collect"]
 
 DEFAULT_GRACE = timedelta(hours=1)
+_REMOVE_THREADS = 8
+_BATCH = 1024
 
 
 @dataclass(frozen=True)
@@ -145,19 +148,35 @@ def collect(
     needed, live_count = live_blobs(client)
     removed: list[str] = []
     freed = kept = kept_bytes = young = young_bytes = 0
-    for digest, size, mtime in client.blobs.iter_blobs():  # streamed: stores can be huge
-        if digest in needed:
-            kept += 1
-            kept_bytes += size
-        elif mtime >= cutoff:
-            young += 1
-            young_bytes += size
-        elif dry_run or _remove(client, digest, cutoff):
-            removed.append(digest)
-            freed += size
-        else:
-            young += 1  # touched while we looked at it: a writer is reusing it
-            young_bytes += size
+    batch: list[tuple[str, int]] = []
+
+    def settle(pool: ThreadPoolExecutor) -> None:
+        # Removal is syscall-bound (unlink can wait on the disk): overlap it in threads.
+        nonlocal freed, young, young_bytes
+        outcomes = pool.map(lambda c: dry_run or _remove(client, c[0], cutoff), batch)
+        for (digest, size), gone in zip(batch, outcomes, strict=True):
+            if gone:
+                removed.append(digest)
+                freed += size
+            else:  # touched while we looked at it: a writer is reusing it
+                young += 1
+                young_bytes += size
+        batch.clear()
+
+    with ThreadPoolExecutor(_REMOVE_THREADS) as pool:
+        for digest, size, mtime in client.blobs.iter_blobs():  # streamed: stores can be huge
+            if digest in needed:
+                kept += 1
+                kept_bytes += size
+            elif mtime >= cutoff:
+                young += 1
+                young_bytes += size
+            else:
+                batch.append((digest, size))
+                if len(batch) >= _BATCH:
+                    settle(pool)
+        settle(pool)
+    removed.sort()
     temps = 0
     if not dry_run and isinstance(client.blobs, LocalBlobStore):
         temps = client.blobs.clear_stale_temp(older_than=seconds)
