@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._tablediff import DEFAULT_MEMORY_BUDGET, TableDiff, diff_tables, table_format
-
 if TYPE_CHECKING:
     from ._artifact import Artifact
     from ._client import Client
     from ._manifest import ManifestEntry
+    from ._tablediff import TableDiff
 
 __all__ = ["ArtifactDiff", "FileChange", "MetadataChange", "diff_versions"]
 
@@ -206,6 +203,8 @@ def _local_file(client: Client, entry: ManifestEntry) -> Path:
         return local
 
     def fetch(dest: Path) -> None:
+        import shutil
+
         with client.open_blob(entry.digest) as src, open(dest, "wb") as out:
             shutil.copyfileobj(src, out, 1 << 20)
 
@@ -216,9 +215,16 @@ def diff_versions(
     a: Artifact,
     b: Artifact,
     key: str | None = None,
-    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    memory_budget: int | None = None,
 ) -> ArtifactDiff:
-    """Compare two logged versions (files by digest, metadata, and modified tables)."""
+    """Compare two logged versions (files by digest, metadata, and modified tables).
+
+    ``memory_budget`` (bytes) bounds a table diff's working set; default 256 MiB.
+    """
+    import tempfile
+
+    from ._tablediff import DEFAULT_MEMORY_BUDGET, diff_tables, table_format
+
     client_a, rec_a = a._require_logged("diff it")
     client_b, rec_b = b._require_logged("diff it")
     old, new = a.manifest, b.manifest
@@ -259,7 +265,7 @@ def diff_versions(
                         fmt=fmt,
                         key=key,
                         tmpdir=Path(tmp),
-                        memory_budget=memory_budget,
+                        memory_budget=memory_budget or DEFAULT_MEMORY_BUDGET,
                     )
                 )
     return ArtifactDiff(
