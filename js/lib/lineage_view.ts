@@ -54,10 +54,16 @@ export class LineageView {
     this.stage = el("div", { cls: "ipa-stage" }, [this.plane]);
     this.popover = el("div", { cls: "ipa-cluster-pop", attrs: { hidden: "" } });
     this.element.append(bar, this.stage, this.popover);
+    // Edge colour comes from the theme: repaint when JupyterLab switches theme.
+    this.themeWatch = new MutationObserver(() => this.drawEdges());
+    this.themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name"] });
   }
+
+  private readonly themeWatch: MutationObserver;
 
   destroy(): void {
     this.popover.hidden = true;
+    this.themeWatch.disconnect();
   }
 
   setError(message: string | null): void {
