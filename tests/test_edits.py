@@ -137,6 +137,8 @@ def test_history_records_who_when_and_old_values(logged: wandb.Artifact) -> None
     assert ("description", "first", "second") in fields
     assert ("tag", None, "checked") in fields
     meta = next(e for e in history if e.field == "metadata")
+    assert meta.old_value == {"split": "train", "nested": {"lr": 0.1}}
+    assert meta.new_value == {"split": "test", "nested": {"lr": 0.1}}
     assert '"test"' in (meta.new or "")
     assert '"train"' in (meta.old or "")
     by_run = [e for e in history if e.run_id == run_id]

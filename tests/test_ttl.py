@@ -103,6 +103,7 @@ def test_ttl_edit_on_logged_version_is_saved_and_recorded(
     assert edit.field == "expires_at"
     assert edit.old is None
     assert edit.new == (fresh.created_at + timedelta(days=7)).isoformat()
+    assert edit.new_value == fresh.created_at + timedelta(days=7)
     fresh.ttl = None
     fresh.save()
     advance(timedelta(days=30))

@@ -66,6 +66,28 @@ class VersionEdit:
     actor: str | None  # "user@host" of the process that saved it
     at: datetime
 
+    @property
+    def old_value(self) -> Any:
+        """``old`` decoded: a dict for metadata, a datetime for expires_at, else the text."""
+        return _decode(self.field, self.old)
+
+    @property
+    def new_value(self) -> Any:
+        """``new`` decoded like :attr:`old_value`."""
+        return _decode(self.field, self.new)
+
+
+def _decode(field: str, text: str | None) -> Any:
+    if text is None:
+        return None
+    if field == "metadata":
+        import json
+
+        return json.loads(text)
+    if field == "expires_at":
+        return datetime.fromisoformat(text)
+    return text
+
 
 @dataclass(frozen=True)
 class CollectionRecord:
