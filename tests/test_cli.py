@@ -99,6 +99,18 @@ def test_several_paths_keep_file_names_and_folder_names(data: Path, work: Path) 
     assert paths == ["data/sub/labels.txt", "data/train.csv", "readme.md"]
 
 
+def test_include_and_exclude_filter_folders(data: Path, work: Path) -> None:
+    write(data / "tmp" / "scratch.bin", "x")
+    write(data / "notes.log", "x")
+    run_cli("log", str(data), "-n", "f", "-t", "d", "--exclude", "tmp/", "--exclude", "*.log")
+    assert [f["path"] for f in as_json("files", "f")] == ["sub/labels.txt", "train.csv"]
+    run_cli("log", str(data), "-n", "g", "-t", "d", "--include", "*.csv")
+    assert [f["path"] for f in as_json("files", "g")] == ["train.csv"]
+    write(work / "one.txt", "1")
+    out = run_cli("log", str(work / "one.txt"), "-n", "h", "-t", "d", "--include", "*", code=1)
+    assert "no PATH is one" in out.output
+
+
 def test_project_option_scopes_log_and_listing(data: Path) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "--project", "vision")
     assert as_json("ls") == []
@@ -140,6 +152,18 @@ def test_get_downloads_without_recording(data: Path, work: Path) -> None:
     assert got["recorded_as_input_of"] is None
     assert (work / "got" / "train.csv").exists()
     assert ipyartifacts.Api().artifact("mnist:v0").used_by() == []
+
+
+def test_checkout_makes_the_folder_exactly_the_version(data: Path, work: Path) -> None:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    write(work / "got" / "stale.txt", "old")
+    write(work / "got" / "train.csv", "edited")
+    run_cli("get", "mnist", "--root", str(work / "got"))
+    assert (work / "got" / "stale.txt").exists()  # a plain download keeps other files
+    run_cli("get", "mnist", "--root", str(work / "got"), "--checkout")
+    assert not (work / "got" / "stale.txt").exists()
+    assert (work / "got" / "train.csv").read_text() == "x,y\n1,2\n"
+    assert "matches" in run_cli("verify", "mnist:v0", str(work / "got")).stdout
 
 
 def test_use_default_root_is_artifacts_name_version(data: Path, work: Path) -> None:

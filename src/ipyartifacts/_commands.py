@@ -238,6 +238,18 @@ def _log_command(name: str, help_text: str) -> click.Command:
         type=MetaType(),
         help="Metadata key=value (repeatable); values that parse as JSON are stored as JSON.",
     )
+    @click.option(
+        "--include",
+        multiple=True,
+        metavar="GLOB",
+        help="In folders, only files matching GLOB (gitignore style, repeatable).",
+    )
+    @click.option(
+        "--exclude",
+        multiple=True,
+        metavar="GLOB",
+        help="In folders, leave out files matching GLOB (gitignore style, repeatable).",
+    )
     @_project_option
     @_emitting
     def command(
@@ -249,9 +261,23 @@ def _log_command(name: str, help_text: str) -> click.Command:
         tags: tuple[str, ...],
         description: str | None,
         meta: tuple[tuple[str, Any], ...],
+        include: tuple[str, ...],
+        exclude: tuple[str, ...],
         project: str | None,
     ) -> Any:
-        return _ops.log(fe, paths, name, type_, aliases, tags, description, dict(meta), project)
+        return _ops.log(
+            fe,
+            paths,
+            name,
+            type_,
+            aliases,
+            tags,
+            description,
+            dict(meta),
+            project,
+            include,
+            exclude,
+        )
 
     return command
 
@@ -289,6 +315,11 @@ def _fetch_command(name: str, help_text: str, record: bool) -> click.Command:
         help="Load table entry NAME as a pyarrow.Table instead of downloading.",
     )
     @click.option(
+        "--checkout",
+        is_flag=True,
+        help="Make the folder hold exactly this version: delete files that are not in it.",
+    )
+    @click.option(
         "--as",
         "as_var",
         default=None,
@@ -303,10 +334,13 @@ def _fetch_command(name: str, help_text: str, record: bool) -> click.Command:
         root: str | None,
         type_: str | None,
         table: str | None,
+        checkout: bool,
         as_var: str | None,
         project: str | None,
     ) -> Any:
-        return _ops.use(fe, spec, root, type_, table, as_var, project, record=record)
+        return _ops.use(
+            fe, spec, root, type_, table, as_var, project, record=record, checkout=checkout
+        )
 
     return command
 

@@ -64,8 +64,13 @@ def log(
     description: str | None = None,
     meta: dict[str, Any] | None = None,
     project: str | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
 ) -> VersionView:
-    """Log local files, folders (and, in a notebook, table variables) as a new version."""
+    """Log local files, folders (and, in a notebook, table variables) as a new version.
+
+    ``include`` / ``exclude`` are gitignore-style globs applied inside folders.
+    """
     from ._artifact import Artifact
 
     if not paths:
@@ -88,21 +93,27 @@ def log(
     for argument in paths:
         if tables[argument] is None and not os.path.exists(argument):
             raise FileNotFoundError(f"Cannot log {argument!r}: no such file or folder.")
+    if (include or exclude) and not any(os.path.isdir(p) for p in paths if tables[p] is None):
+        raise FrontendError("--include and --exclude filter the files of folders; no PATH is one.")
+    filters: dict[str, Any] = {
+        "include": list(include) or None,
+        "exclude": list(exclude) or None,
+    }
     run = fe.run(project)
     try:
         before = fe.api(run.project).artifact(f"{run.project}/{name}:latest").digest
     except ArtifactNotFoundError:
         before = None
-    with _log_progress(fe, paths, tables):
+    with _log_progress(fe, paths, tables, filters):
         only_dir = len(paths) == 1 and tables[paths[0]] is None and os.path.isdir(paths[0])
         for argument in paths:
             table = tables[argument]
             if table is not None:
                 _add_table(artifact, table, argument)
             elif only_dir:
-                artifact.add_dir(argument)
+                artifact.add_dir(argument, **filters)
             elif os.path.isdir(argument):
-                artifact.add_dir(argument, name=Path(argument).resolve().name)
+                artifact.add_dir(argument, name=Path(argument).resolve().name, **filters)
             else:
                 artifact.add_file(argument)
     logged = run.log_artifact(artifact, aliases=list(aliases), tags=list(tags))
@@ -117,22 +128,25 @@ def _add_table(artifact: Artifact, table: Any, name: str) -> None:
 
 
 @contextmanager
-def _log_progress(fe: Frontend, paths: Sequence[str], tables: dict[str, Any]) -> Iterator[None]:
+def _log_progress(
+    fe: Frontend, paths: Sequence[str], tables: dict[str, Any], filters: dict[str, Any]
+) -> Iterator[None]:
     if not fe.progress:
         yield
         return
+    from ._filters import select_files  # the files add_dir takes (.artifactignore included)
+
     count, size = 0, 0
     for argument in paths:
         if tables[argument] is not None:
             continue
         if os.path.isdir(argument):
-            for folder, _dirs, files in os.walk(argument):
-                for file in files:
-                    count += 1
-                    try:
-                        size += os.stat(os.path.join(folder, file)).st_size
-                    except OSError:
-                        continue
+            for rel in select_files(Path(argument), filters["include"], filters["exclude"]):
+                count += 1
+                try:
+                    size += os.stat(os.path.join(argument, rel)).st_size
+                except OSError:
+                    continue
         else:
             count += 1
             size += os.stat(argument).st_size
@@ -158,10 +172,12 @@ def use(
     as_var: str | None = None,
     project: str | None = None,
     record: bool = True,
+    checkout: bool = False,
 ) -> PathView | Any:
     """Resolve a version, record it as the run's input (``record``), and download it.
 
     Returns a :class:`PathView`, or with ``table`` the table entry as a ``pyarrow.Table``.
+    ``checkout`` then deletes files in the folder that are not in the version.
     """
     run: Run | None = None
     if record:
@@ -175,6 +191,8 @@ def use(
             fe.bind(as_var, value)
         return value
     path = _download(fe, artifact, os.path.expanduser(root) if root is not None else None)
+    if checkout:
+        path = artifact.checkout(path)  # files already in place are kept, not re-copied
     if as_var:
         fe.bind(as_var, path)
     return PathView(path, artifact.qualified_name, recorded=record, run_id=run.id if run else None)
