@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ipyartifacts as wandb
 from ipyartifacts._diff import diff_versions
@@ -433,3 +436,74 @@ def test_csv_with_quoted_newlines(work: Path) -> None:
     )
     assert t.error is None
     assert (t.rows_old, t.rows_new, t.rows_added, t.rows_changed) == (2, 3, 1, 1)
+
+
+# -- property: the streaming diff equals a plain-Python reference -----------------------
+
+_row = st.tuples(
+    st.one_of(st.none(), st.integers(-3, 3)), st.one_of(st.none(), st.text("ab", max_size=2))
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    old=st.dictionaries(st.integers(0, 30), _row, max_size=25),
+    new=st.dictionaries(st.integers(0, 30), _row, max_size=25),
+    dup_rows=st.lists(_row, max_size=4),
+    budget=st.sampled_from([64, 10**9]),
+)
+def test_streaming_diff_matches_reference(
+    tmp_path: Path, old: dict[int, Any], new: dict[int, Any], dup_rows: list[Any], budget: int
+) -> None:
+    from collections import Counter
+
+    from ipyartifacts._tablediff import diff_tables
+
+    def table(rows: dict[int, Any]) -> pa.Table:
+        return pa.table(
+            {
+                "k": pa.array(list(rows), pa.int64()),
+                "a": pa.array([r[0] for r in rows.values()], pa.int64()),
+                "b": pa.array([r[1] for r in rows.values()], pa.string()),
+            }
+        )
+
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    pq.write_table(table(old), folder / "old.parquet")
+    pq.write_table(table(new), folder / "new.parquet")
+    kwargs = {"path": "t.parquet", "fmt": "parquet", "tmpdir": folder, "memory_budget": budget}
+    by_key = diff_tables(folder / "old.parquet", folder / "new.parquet", key="k", **kwargs)
+    both = old.keys() & new.keys()
+    assert by_key.rows_added == len(new.keys() - old.keys())
+    assert by_key.rows_removed == len(old.keys() - new.keys())
+    assert by_key.rows_changed == sum(old[k] != new[k] for k in both)
+    assert dict(by_key.changes_by_column or ()) == {
+        "a": sum(old[k][0] != new[k][0] for k in both),
+        "b": sum(old[k][1] != new[k][1] for k in both),
+    }
+    # whole rows, with repeated rows: a multiset comparison over (a, b)
+    rows_old = [*old.values(), *dup_rows]
+    rows_new = [*new.values(), *dup_rows[:1]]
+    for name, rows in (("old2", rows_old), ("new2", rows_new)):
+        pq.write_table(
+            pa.table(
+                {
+                    "a": pa.array([r[0] for r in rows], pa.int64()),
+                    "b": pa.array([r[1] for r in rows], pa.string()),
+                }
+            ),
+            folder / f"{name}.parquet",
+        )
+    whole = diff_tables(folder / "old2.parquet", folder / "new2.parquet", key=None, **kwargs)
+    same = sum((Counter(rows_old) & Counter(rows_new)).values())
+    assert whole.rows_unchanged == same
+    assert whole.rows_removed == len(rows_old) - same
+    assert whole.rows_added == len(rows_new) - same
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "new.parquet",
+        "new2.parquet",
+        "old.parquet",
+        "old2.parquet",
+    ]  # spill files removed
