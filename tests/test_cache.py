@@ -262,3 +262,48 @@ def test_a_corrupt_remote_blob_is_not_cached_or_written(store: Path, work: Path)
         art.download(work / "out")
     assert not (work / "out" / "f.txt").exists()
     assert client.cache.size() == 0
+
+
+_CACHE_USER = """
+import sys
+from pathlib import Path
+from ipyartifacts._cache import ArtifactCache
+
+root, worker, keys = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+cache = ArtifactCache(root, max_size=20_000)
+bad = 0
+for round in range(3):
+    for i in range(keys):
+        payload = (f"{i}:" * 400).encode()[:1000]
+        with cache.open(f"key-{i}", lambda dest, p=payload: dest.write_bytes(p)) as fh:
+            bad += fh.read() != payload
+print(bad)
+"""
+
+
+def test_processes_sharing_a_cache_never_read_partial_files(tmp_path: Path) -> None:
+    """Three processes fetch and read 40 keys thrice through a cache capped at half of them.
+
+    Files are added and evicted under each other's feet; every read must still see whole,
+    correct bytes, and the cache must end within its cap.
+    """
+    import subprocess
+    import sys
+
+    root = tmp_path / "shared"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CACHE_USER, str(root), str(n), "40"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(3)
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert out.strip() == "0"
+    cache = ArtifactCache(root, max_size=20_000)
+    assert cache.cleanup().size_after <= 20_000
+    assert list(cache.tmp.iterdir()) == []
