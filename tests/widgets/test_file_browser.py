@@ -189,3 +189,19 @@ def test_hundred_thousand_entries_open_fast() -> None:
     assert response2["total"] == 1000
     assert response2["nodes"][-1]["path"] == "shard-099/item-099999.bin"
     assert elapsed < 2.0, elapsed
+
+
+def test_table_preview_of_a_stored_entry(artifact: ipyartifacts.Artifact) -> None:
+    from ipyartifacts.widgets import TablePreview
+
+    widget = TablePreview(artifact.get_entry("tables/t.parquet"))
+    assert widget.title == "tables/t.parquet"
+    assert widget.num_rows == 300
+    response, buffers = widget.handle_request(
+        {"type": "page", "id": 1, "offset": 298, "limit": 5, "sort": [], "filter": []}
+    )
+    assert pa.ipc.open_stream(buffers[0]).read_all().column("x").to_pylist() == [298, 299]
+    assert response["total"] == 300
+    assert TablePreview(artifact.get_entry("tables/t.csv")).num_rows == 2
+    with pytest.raises(ValueError, match="is a reference"):
+        TablePreview(artifact.get_entry("refs/elsewhere.txt"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from ipyartifacts.widgets._static import static_file
 from ipyartifacts.widgets._table_source import (
+    _SUFFIXES,
     DEFAULT_MAX_IN_MEMORY_BYTES,
     TableFormat,
     open_table,
@@ -24,7 +25,8 @@ class TablePreview(TableWidget):
     data
         A ``pyarrow.Table``, a pandas or polars DataFrame (anything with
         ``__arrow_c_stream__``), a path to a Parquet / CSV / TSV / JSON Lines / Arrow IPC
-        (Feather) file, or a seekable binary file object with one of those.
+        (Feather) file, a seekable binary file object with one of those, or a stored file of
+        an artifact (``artifact.get_entry("train.parquet")``), read in place from the store.
     title
         Shown above the grid; defaults to the file name or ``"table"``.
     format
@@ -56,8 +58,37 @@ class TablePreview(TableWidget):
         max_in_memory_bytes: int = DEFAULT_MAX_IN_MEMORY_BYTES,
         **kwargs: Any,
     ) -> None:
+        data, format, title = _resolve_entry(data, format, title)
         source = open_table(data, format=format, max_in_memory_bytes=max_in_memory_bytes)
         if title is None:
             name = data if isinstance(data, str) else getattr(data, "name", None)
             title = str(name).rsplit("/", 1)[-1] if isinstance(name, str) else "table"
         super().__init__(source, title=title, height=height, **kwargs)
+
+
+def _resolve_entry(
+    data: object, format: TableFormat | None, title: str | None
+) -> tuple[object, TableFormat | None, str | None]:
+    """Turn an artifact's manifest entry into its blob (a local path to memory-map if any)."""
+    from pathlib import PurePosixPath
+
+    from ipyartifacts import ArtifactManifestEntry
+
+    if not isinstance(data, ArtifactManifestEntry):
+        return data, format, title
+    if data.ref is not None:
+        raise ValueError(
+            f"{data.path!r} is a reference to {data.ref}; its bytes are not in the store. "
+            "Download it (entry.download()) and preview the local file."
+        )
+    client = data._artifact._client
+    if client is None:
+        raise ValueError(f"{data.path!r} belongs to an artifact that is not logged yet")
+    suffix = PurePosixPath(data.path).suffix.lower()
+    format = format or _SUFFIXES.get(suffix)
+    local = client.local_blob_path(data.digest)
+    return (
+        (local if local is not None else client.open_blob(data.digest)),
+        format,
+        title or data.path,
+    )
