@@ -491,6 +491,8 @@ def test_tab_completes_commands_names_and_aliases(ip: InteractiveShell, data: Pa
     assert set(complete("%artifact diff mnist:v0 ot")) == {"other", "other:latest", "other:v0"}
     assert not any(k.startswith("mnist") for k in complete("%artifact log --na"))
     assert complete("%artifact use zz") == {}
+    assert set(complete("%artifact log x --type da")) == {"dataset"}
+    assert set(complete("%artifact ls -t ")) == {"dataset"}
 
 
 def test_completion_lists_versions_only_for_a_few_names(

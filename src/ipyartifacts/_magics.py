@@ -181,6 +181,14 @@ def _artifact_candidates(prefix: str) -> list[str]:
     return [c for c in dict.fromkeys(out) if c.startswith(prefix)]
 
 
+def _type_candidates(prefix: str) -> list[str]:
+    """Artifact types already used in the current project (after ``--type``)."""
+    import ipyartifacts
+
+    api = ipyartifacts.Api()
+    return [t.name for t in api.artifact_types(api._default_project()) if t.name.startswith(prefix)]
+
+
 def candidates_for(before: str) -> tuple[str, list[str]]:
     """Completions for the text before the cursor: ``(word being typed, candidates)``."""
     words = before.split()
@@ -191,6 +199,11 @@ def candidates_for(before: str) -> tuple[str, list[str]]:
         ctx = click.Context(cli, **cli.context_settings)
         return current, [c for c in [*cli.list_commands(ctx), "--help"] if c.startswith(current)]
     command = words[1]
+    if position >= 3 and words[position - 1] in ("--type", "-t"):
+        try:
+            return current, _type_candidates(current)
+        except Exception:  # completion must never raise into the editor
+            return current, []
     if command not in _NAME_COMMANDS or current.startswith("-"):
         return current, []
     if position > 2 and not (command == "diff" and position == 3):
