@@ -508,3 +508,39 @@ def test_asking_for_a_deleted_version_says_so(three_versions: list[wandb.Artifac
     with pytest.raises(wandb.ArtifactNotFoundError, match="v0 was deleted") as info:
         api.artifact("p/ds:v0")
     assert "Available: v1, v2" in str(info.value)
+
+
+def test_a_whole_session_leaves_the_staging_folder_empty(store: Path, work: Path) -> None:
+    """Logging, new_file (kept and abandoned), failures, a table diff and downloads."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for i in range(2):
+        folder = work / f"s{i}"
+        folder.mkdir()
+        pq.write_table(pa.table({"id": [1, 2, 3 + i]}), folder / "t.parquet")
+        art = wandb.Artifact("sess", "dataset")
+        art.add_dir(folder)
+        with art.new_file("notes.txt") as fh:
+            fh.write(f"notes {i}")
+        with pytest.raises(RuntimeError, match="changed my mind"):
+            _abandon_new_file(art)
+        with wandb.init(project="p") as run:
+            run.log_artifact(art)
+    bad = wandb.Artifact("sess", "dataset")
+    changing = write(work / "changing.txt", "one")
+    bad.add_file(changing, policy="immutable")
+    write(changing, "two!")
+    with wandb.init(project="p") as run, pytest.raises(wandb.SourceChangedError):
+        run.log_artifact(bad)
+    api = wandb.Api()
+    assert api.diff("p/sess:v0", "p/sess:v1", key="id").table("t.parquet").rows_changed == 0
+    api.artifact("p/sess:v1").download(work / "out")
+    assert list((store / "tmp").iterdir()) == []  # before gc, which would sweep it anyway
+    assert "abandoned.txt" not in api.artifact("p/sess:v1").manifest
+
+
+def _abandon_new_file(art: wandb.Artifact) -> None:
+    with art.new_file("abandoned.txt") as fh:
+        fh.write("half")
+        raise RuntimeError("changed my mind")
