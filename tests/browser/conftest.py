@@ -220,3 +220,16 @@ def screenshot(target: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     target.screenshot(path=str(path))
     return path
+
+
+def execute(page: Any, code: str) -> None:
+    """Run code in the open notebook's kernel (like a new cell) and wait until it finishes."""
+    status = page.evaluate(
+        """async (code) => {
+            const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+            const reply = await kernel.requestExecute({ code, store_history: false }).done;
+            return reply.content.status;
+        }""",
+        code,
+    )
+    assert status == "ok", f"kernel code failed: {code!r}"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Lab, run_notebook, screenshot, write_notebook
+from tests.browser.conftest import Lab, execute, run_notebook, screenshot, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +96,7 @@ def test_version_table_selection_and_keyboard(page: Any, lab: Lab) -> None:
 
 
 def test_file_browser_tree_and_previews(page: Any, lab: Lab) -> None:
-    show = 'FileBrowser(ipyartifacts.Api().artifact("fb/model:best"))'
+    show = 'fb = FileBrowser(ipyartifacts.Api().artifact("fb/model:best")); fb'
     run_notebook(page, lab, _notebook(lab, "fb", show))
     widget = page.locator(".ipa-files")
     expect(widget.locator(".ipa-files-title")).to_have_text("fb/model:v20")
@@ -152,6 +152,16 @@ def test_file_browser_tree_and_previews(page: Any, lab: Lab) -> None:
     assert missing.status == 404
     outside = page.request.get(re.sub(r"store=[^&]+", "store=%2Ftmp", url))
     assert outside.status == 404
+    # Selecting from Python reveals the file in the tree and previews it.
+    widget.locator('.ipa-node[data-path="images"]').click()  # collapse it first
+    expect(widget.locator('.ipa-node[data-path="images/red.png"]')).to_have_count(0)
+    execute(page, 'fb.selected = "images/red.png"')
+    expect(widget.locator('.ipa-node.ipa-selected[data-path="images/red.png"]')).to_be_visible()
+    expect(widget.locator(".ipa-preview img.ipa-preview-image")).to_be_visible()
+    # And selecting in the browser is seen in Python.
+    widget.locator('.ipa-node[data-path="README.md"]').click()
+    expect(widget.locator(".ipa-preview-text")).to_be_visible()
+    execute(page, 'assert fb.selected == "README.md", fb.selected')
     assert page.evaluate("() => window.__pwned") is None
     assert page.errors == []
 
