@@ -333,7 +333,7 @@ def test_listings_return_displayable_results(
     versions = cell(ip, "%artifact versions mnist")
     assert isinstance(versions, VersionsView)
     assert len(versions) == 2
-    assert "<table>" in versions._repr_html_()
+    assert '<table class="ipa-g">' in versions._repr_html_()
     assert "v1" in versions._repr_html_()
     diff = cell(ip, "%artifact diff mnist:v0 v1")
     assert isinstance(diff, DiffView)

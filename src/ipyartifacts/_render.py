@@ -135,12 +135,16 @@ def render_text(blocks: Iterable[Block], limit: int | None = None) -> str:
     return "\n".join(out)
 
 
+# Two classes in every selector: JupyterLab's own rules for rendered HTML tables
+# (right-aligned, striped rows, centred headers) are one class and two elements.
 _CSS = (
     "<style>.ipa-r{font-family:var(--jp-ui-font-family,sans-serif);font-size:13px}"
-    ".ipa-r table{border-collapse:collapse;margin:2px 0 8px 0}"
-    ".ipa-r th,.ipa-r td{text-align:left;padding:2px 10px 2px 0;vertical-align:top}"
-    ".ipa-r th{border-bottom:1px solid #8884}.ipa-r .ipa-k{opacity:.7}"
-    ".ipa-r .ipa-t{font-weight:600;margin-top:4px}.ipa-r code{font-size:12px}"
+    ".ipa-r .ipa-g{border-collapse:collapse;margin:2px 0 8px 0;border:none}"
+    ".ipa-r .ipa-g tr,.ipa-r .ipa-g tbody tr:nth-child(odd){background:transparent}"
+    ".ipa-r .ipa-g th,.ipa-r .ipa-g td{text-align:left;padding:2px 12px 2px 0;"
+    "vertical-align:top;border:none;white-space:pre-wrap}"
+    ".ipa-r .ipa-g th{border-bottom:1px solid #8884;font-weight:600}"
+    ".ipa-r .ipa-k{opacity:.7}.ipa-r .ipa-t{font-weight:600;margin-top:4px}"
     ".ipa-r .ipa-ok{color:#1a7f37}.ipa-r .ipa-warn{color:#b35900}</style>"
 )
 
@@ -158,7 +162,7 @@ def render_html(blocks: Iterable[Block], limit: int | None = DISPLAY_LIMIT) -> s
             rows = "".join(
                 f'<tr><td class="ipa-k">{esc(k)}</td><td>{esc(v)}</td></tr>' for k, v in block.pairs
             )
-            parts.append(f"<table>{rows}</table>")
+            parts.append(f'<table class="ipa-g">{rows}</table>')
         else:
             if block.title:
                 parts.append(f'<div class="ipa-t">{esc(block.title)}</div>')
@@ -170,6 +174,8 @@ def render_html(blocks: Iterable[Block], limit: int | None = DISPLAY_LIMIT) -> s
                 "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>"
                 for row in block.rows
             )
-            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            parts.append(
+                f'<table class="ipa-g"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            )
     parts.append("</div>")
     return "".join(parts)
