@@ -284,7 +284,7 @@ export class FileBrowserView {
         numRows: resp.num_rows,
         title: baseName(resp.path),
         note: resp.note,
-        height: Math.max(200, this.opts.height - 120),
+        height: Math.max(160, this.opts.height - 175),
         fetch,
       });
       this.preview.appendChild(this.table.element);

@@ -292,4 +292,17 @@ def test_artifact_view_tabs(page: Any, lab: Lab) -> None:
     expect(lineage.locator(".ipa-lineage-title")).to_have_text("Lineage of model:v27")
     expect(lineage.locator('.ipa-gnode[data-kind="run"]')).to_have_count(1)
     screenshot(widget, "artifact_view_lineage")
+
+    # Dark theme: the whole view follows JupyterLab's variables.
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute("
+        "'apputils:change-theme', {theme: 'JupyterLab Dark'})"
+    )
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    page.wait_for_selector("#jupyterlab-splash", state="detached")
+    widget.locator('.ipa-tab[data-tab="files"]').click()
+    dark = widget.evaluate("el => getComputedStyle(el).backgroundColor")
+    channels = [int(c) for c in dark[dark.index("(") + 1 : dark.index(")")].split(",")[:3]]
+    assert sum(channels) < 3 * 90, dark
+    screenshot(widget, "artifact_view_files_dark")
     assert page.errors == []
