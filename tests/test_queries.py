@@ -258,3 +258,17 @@ def test_equality_prefilter_in_sql_is_exact(work: Path, value: object) -> None:
         _log(work, "m", "model", {"v": other, "nested": {"v": value}, "i": i})
     found = wandb.Api().artifacts("model", "p/m", metadata={"v": value})
     assert [a.metadata["i"] for a in found] == [0]
+
+
+def test_wandb_cleanup_snippets_run_unchanged(models: None, work: Path) -> None:
+    """W&B's documented clean-ups: entity/project paths, deleting by run and by aliases."""
+    api = wandb.Api()
+    for run in api.runs("my-team/elsewhere"):
+        for artifact in run.logged_artifacts():
+            artifact.delete(delete_aliases=True)
+    assert api.artifact_collections("my-team/elsewhere") == []
+    for v in api.artifact_collection(type_name="model", name="p/model").artifacts():
+        if len(v.aliases) == 0:
+            v.delete()
+    assert [a.version for a in api.artifacts("model", "p/model")] == ["v4"]  # only latest
+    assert [t.name for t in api.artifact_types("my-team/p")] == ["dataset", "model"]

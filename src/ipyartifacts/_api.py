@@ -154,7 +154,7 @@ class Api:
         del per_page
         from ._query import ArtifactCollection
 
-        chosen = validate_name(project or self._default_project(), "project name")
+        chosen = self._project_arg(project)
         return [
             ArtifactCollection(self._client, r)
             for r in self._client.catalog.list_collections(chosen, type_name)
@@ -186,7 +186,7 @@ class Api:
         """
         from ._query import ArtifactType
 
-        chosen = validate_name(project or self._default_project(), "project name")
+        chosen = self._project_arg(project)
         return [
             ArtifactType(self._client, chosen, t) for t in self._client.catalog.list_types(chosen)
         ]
@@ -256,9 +256,24 @@ class Api:
         return self.artifacts(type_name, name, per_page)
 
     def runs(self, project: str | None = None) -> list[Run]:
-        """Runs of a project (default project when omitted), newest first."""
-        records = self._client.catalog.list_runs(project or self._default_project())
+        """Runs of a project (default project when omitted), newest first.
+
+        ``"entity/project"`` is accepted as W&B writes it (a local store has no entities).
+
+        Examples
+        --------
+        >>> for run in api.runs("team/vision"):                        # doctest: +SKIP
+        ...     for artifact in run.logged_artifacts():
+        ...         artifact.delete(delete_aliases=True)
+        """
+        records = self._client.catalog.list_runs(self._project_arg(project))
         return [Run._from_record(self._client, r) for r in records]
+
+    def _project_arg(self, project: str | None) -> str:
+        """A project argument, W&B style: ``"project"`` or ``"entity/project"``."""
+        if not project:
+            return self._default_project()
+        return validate_name(project.rsplit("/", 1)[-1], "project name")
 
     def run(self, path: str) -> Run:
         """A run by id (``"id"`` or ``"project/id"``)."""
