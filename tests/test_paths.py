@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import ipyartifacts as wandb
 from ipyartifacts import errors
 from ipyartifacts._manifest import Manifest
-from ipyartifacts._paths import safe_destination, validate_logical_path
+from ipyartifacts._paths import _ANY_PROBLEM, _describe, safe_destination, validate_logical_path
 from tests.helpers import write
 
 UNSAFE = [
@@ -90,6 +90,12 @@ def test_any_accepted_path_stays_inside_the_root(
     real_root = Path(os.path.realpath(root))
     assert dest.is_relative_to(real_root)
     assert dest != real_root
+
+
+@given(st.text(alphabet=st.sampled_from("ab./\\:C%2e\x00\n"), max_size=12))
+def test_fast_check_agrees_with_the_explicit_one(path: str) -> None:
+    fast_ok = bool(path) and _ANY_PROBLEM.search(path) is None
+    assert fast_ok == (_describe(path) is None)
 
 
 @given(

@@ -23,8 +23,19 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+# Everything _problem() looks for, in one pass: the common (valid) case costs one search.
+_ANY_PROBLEM = re.compile(r"[\x00-\x1f\x7f\\]|^/|//|/$|(?:^|/)\.{1,2}(?:/|$)|(?:^|/)[A-Za-z]:")
+
+
 def _problem(path: str) -> str | None:
     """Say what is wrong with ``path`` as a logical path, or ``None`` when it is fine."""
+    if path and len(path) <= MAX_PATH_LENGTH and not _ANY_PROBLEM.search(path):
+        return None
+    return _describe(path)
+
+
+def _describe(path: str) -> str | None:
+    """The slow, explicit form of the checks, which also says what is wrong."""
     if not path:
         return "it is empty"
     if len(path) > MAX_PATH_LENGTH:
@@ -43,7 +54,9 @@ def _problem(path: str) -> str | None:
         if segment in (".", ".."):
             return f"it has a {segment!r} segment"
         if _DRIVE.match(segment):
-            return f"segment {segment!r} looks like a drive letter (Windows would jump to that drive)"
+            return (
+                f"segment {segment!r} looks like a drive letter (Windows would jump to that drive)"
+            )
     return None
 
 
@@ -66,7 +79,7 @@ def validate_logical_path(path: str) -> str:
     problem = _problem(path)
     decoded = path
     # Decode repeatedly so double-encoded traversal (%252e%252e) is caught too.
-    for _ in range(3):
+    for _ in range(3 if "%" in path else 0):
         if problem is not None:
             break
         step = unquote(decoded)
