@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -13,7 +14,12 @@ from typing import BinaryIO
 from .._hashing import CHUNK_SIZE, hash_bytes, is_digest, iter_chunks, new_hasher
 from ..errors import ArtifactNotFoundError, SourceChangedError, StoreError
 
-__all__ = ["LocalBlobStore"]
+__all__ = ["FRESH_SECONDS", "LocalBlobStore"]
+
+# A blob this process touched less than this long ago is not touched again: a re-log of
+# 10,000 unchanged files would otherwise rewrite 20,000 inode timestamps. GC's grace
+# period (an hour by default) must stay well above this.
+FRESH_SECONDS = 60.0
 
 
 class LocalBlobStore:
@@ -26,6 +32,7 @@ class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._root_str = str(self.root)
+        self._fresh: dict[str, float] = {}  # digest -> when this process last touched it
         self.tmp = self.root.parent / "tmp"
         self.quarantine_dir = self.root.parent / "quarantine"
         self.url = self.root.resolve().as_uri()
@@ -56,10 +63,18 @@ class LocalBlobStore:
         naming it. GC moves a blob aside before deleting it and puts it back if it was
         touched meanwhile; a writer whose touch finds the blob gone stores it again.
         """
+        now = time.monotonic()
+        last = self._fresh.get(digest)
+        if last is not None and now - last < FRESH_SECONDS:
+            return True  # touched by this process moments ago: still far inside any grace
         try:
             os.utime(self._fspath(digest))
         except FileNotFoundError:
+            self._fresh.pop(digest, None)
             return False
+        if len(self._fresh) > 1_000_000:
+            self._fresh.clear()
+        self._fresh[digest] = now
         return True
 
     def local_path(self, digest: str) -> Path | None:
@@ -134,11 +149,13 @@ class LocalBlobStore:
             ) from exc
 
     def quarantine(self, digest: str) -> None:
+        self._fresh.pop(digest, None)
         self.quarantine_dir.mkdir(exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             os.replace(self.path(digest), self.quarantine_dir / digest)
 
     def delete(self, digest: str) -> None:
+        self._fresh.pop(digest, None)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path(digest))
 
@@ -160,8 +177,6 @@ class LocalBlobStore:
 
     def clear_stale_temp(self, older_than: float) -> int:
         """Remove temp files left by killed processes; return how many."""
-        import time
-
         removed = 0
         cutoff = time.time() - older_than
         for item in self.tmp.iterdir():
