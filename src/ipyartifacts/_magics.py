@@ -189,29 +189,34 @@ def _type_candidates(prefix: str) -> list[str]:
     return [t.name for t in api.artifact_types(api._default_project()) if t.name.startswith(prefix)]
 
 
-def candidates_for(before: str) -> tuple[str, list[str]]:
-    """Completions for the text before the cursor: ``(word being typed, candidates)``."""
+def candidates_for(before: str) -> tuple[str, list[str], str]:
+    """Completions for the text before the cursor: ``(word being typed, candidates, kind)``.
+
+    ``kind`` is what the candidates are (``command``, ``type`` or ``artifact``), shown by
+    JupyterLab next to each one.
+    """
     words = before.split()
     typing_word = not before.endswith((" ", "\t"))
     current = words[-1] if typing_word and words else ""
     position = len(words) - (1 if typing_word else 0)  # index of the word being typed
     if position <= 1:
         ctx = click.Context(cli, **cli.context_settings)
-        return current, [c for c in [*cli.list_commands(ctx), "--help"] if c.startswith(current)]
+        commands = [c for c in [*cli.list_commands(ctx), "--help"] if c.startswith(current)]
+        return current, commands, "command"
     command = words[1]
     if position >= 3 and words[position - 1] in ("--type", "-t"):
         try:
-            return current, _type_candidates(current)
+            return current, _type_candidates(current), "type"
         except Exception:  # completion must never raise into the editor
-            return current, []
+            return current, [], "type"
     if command not in _NAME_COMMANDS or current.startswith("-"):
-        return current, []
+        return current, [], "artifact"
     if position > 2 and not (command == "diff" and position == 3):
-        return current, []
+        return current, [], "artifact"
     try:
-        return current, _artifact_candidates(current)
+        return current, _artifact_candidates(current), "artifact"
     except Exception:  # completion must never raise into the editor
-        return current, []
+        return current, [], "artifact"
 
 
 @context_matcher()  # type: ignore[untyped-decorator]
@@ -224,9 +229,9 @@ def artifact_matcher(context: CompletionContext) -> dict[str, Any]:
     before = context.text_until_cursor
     if not before.lstrip().startswith((PROG + " ", "%" + PROG + " ")):
         return {"completions": [], "suppress": False}
-    word, matches = candidates_for(before.lstrip())
+    word, matches, kind = candidates_for(before.lstrip())
     return {
-        "completions": [SimpleCompletion(text=m, type="artifact") for m in matches],
+        "completions": [SimpleCompletion(text=m, type=kind) for m in matches],
         "matched_fragment": word,
         "suppress": bool(matches),
         "ordered": True,

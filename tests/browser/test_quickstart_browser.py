@@ -58,3 +58,23 @@ def test_quickstart_runs_in_jupyterlab(page: Any, lab: Lab) -> None:
     assert len(made) == 1
     assert made[0]["notebook"].endswith("quickstart.ipynb")
     assert made[0]["cell"].get("id")  # JupyterLab sends each cell's id with the request
+
+    # Tab completion, through ipykernel, as a user meets it.
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:insert-cell-below')")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:enter-edit-mode')")
+    editor = page.locator(".jp-Notebook .jp-CodeCell.jp-mod-active .cm-content")
+    completer = page.locator(".jp-Completer")
+    page.keyboard.type("%artifact use points:f")
+    page.keyboard.press("Tab")
+    expect(completer.locator(".jp-Completer-item")).to_have_attribute("data-value", "points:first")
+    page.keyboard.press("Enter")
+    expect(editor).to_contain_text("%artifact use points:first")
+    page.keyboard.press("Enter")
+    page.keyboard.type("%artifact show cen")
+    page.keyboard.press("Tab")
+    items = completer.locator(".jp-Completer-item")
+    expect(items).to_have_count(3)
+    values = {items.nth(i).get_attribute("data-value") for i in range(3)}
+    assert values == {"centroid", "centroid:v0", "centroid:latest"}
+    expect(items.first.locator(".jp-Completer-typeExtended")).to_have_text("artifact")
+    screenshot(page, "quickstart-completion")
