@@ -489,17 +489,20 @@ def test_main_returns_exit_codes(data: Path, capsys: pytest.CaptureFixture[str])
 # -- real processes ----------------------------------------------------------------------------
 
 
-def _entry_points() -> list[list[str]]:
-    points = [[sys.executable, "-m", "ipyartifacts"]]
+def _console_script() -> str | None:
     script = Path(sys.executable).parent / "ipyartifacts"
-    found = str(script) if script.exists() else shutil.which("ipyartifacts")
-    if found:
-        points.append([found])
-    return points
+    return str(script) if script.exists() else shutil.which("ipyartifacts")
 
 
-@pytest.mark.parametrize("entry", _entry_points(), ids=lambda e: Path(e[-1]).name)
-def test_real_process_session(entry: list[str], data: Path, work: Path, store: Path) -> None:
+@pytest.mark.parametrize("how", ["python -m", "console script"])
+def test_real_process_session(how: str, data: Path, work: Path, store: Path) -> None:
+    if how == "python -m":
+        entry = [sys.executable, "-m", "ipyartifacts"]
+    else:
+        script = _console_script()
+        if script is None:
+            pytest.skip("the ipyartifacts console script is not installed: pip install -e .")
+        entry = [script]
     env = {**os.environ, "IPYARTIFACTS_STORE": str(store)}
 
     def proc(*args: str) -> subprocess.CompletedProcess[str]:
