@@ -233,3 +233,16 @@ def execute(page: Any, code: str) -> None:
         code,
     )
     assert status == "ok", f"kernel code failed: {code!r}"
+
+
+LIGHT = "JupyterLab Light"
+DARK = "JupyterLab Dark"
+
+
+def set_theme(page: Any, theme: str) -> None:
+    """Switch JupyterLab's theme and wait until it is applied (the choice persists per server)."""
+    page.evaluate(
+        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme
+    )
+    page.wait_for_function("(theme) => document.body.dataset.jpThemeName === theme", arg=theme)
+    page.wait_for_selector("#jupyterlab-splash", state="detached")

@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Lab, execute, run_notebook, screenshot, write_notebook
+from tests.browser.conftest import (
+    DARK,
+    LIGHT,
+    Lab,
+    execute,
+    run_notebook,
+    screenshot,
+    set_theme,
+    write_notebook,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -294,15 +303,13 @@ def test_artifact_view_tabs(page: Any, lab: Lab) -> None:
     screenshot(widget, "artifact_view_lineage")
 
     # Dark theme: the whole view follows JupyterLab's variables.
-    page.evaluate(
-        "() => window.jupyterapp.commands.execute("
-        "'apputils:change-theme', {theme: 'JupyterLab Dark'})"
-    )
-    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
-    page.wait_for_selector("#jupyterlab-splash", state="detached")
-    widget.locator('.ipa-tab[data-tab="files"]').click()
-    dark = widget.evaluate("el => getComputedStyle(el).backgroundColor")
-    channels = [int(c) for c in dark[dark.index("(") + 1 : dark.index(")")].split(",")[:3]]
-    assert sum(channels) < 3 * 90, dark
-    screenshot(widget, "artifact_view_files_dark")
+    try:
+        set_theme(page, DARK)
+        widget.locator('.ipa-tab[data-tab="files"]').click()
+        dark = widget.evaluate("el => getComputedStyle(el).backgroundColor")
+        channels = [int(c) for c in dark[dark.index("(") + 1 : dark.index(")")].split(",")[:3]]
+        assert sum(channels) < 3 * 90, dark
+        screenshot(widget, "artifact_view_files_dark")
+    finally:
+        set_theme(page, LIGHT)  # the theme persists per server; leave it as found
     assert page.errors == []

@@ -9,7 +9,15 @@ import pyarrow.parquet as pq
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Lab, run_notebook, screenshot, write_notebook
+from tests.browser.conftest import (
+    DARK,
+    LIGHT,
+    Lab,
+    run_notebook,
+    screenshot,
+    set_theme,
+    write_notebook,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -141,18 +149,17 @@ def test_follows_dark_theme(page: Any, lab: Lab, parquet_file: str) -> None:
     run_notebook(page, lab, name)
     widget = page.locator(".ipa-table")
     expect(_cell(widget, 0, 1)).to_have_text("0")
+    set_theme(page, LIGHT)  # the theme persists per server: start from a known one
     light = widget.evaluate("el => getComputedStyle(el).backgroundColor")
-    page.evaluate(
-        "() => window.jupyterapp.commands.execute("
-        "'apputils:change-theme', {theme: 'JupyterLab Dark'})"
-    )
-    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
-    page.wait_for_selector("#jupyterlab-splash", state="detached")
-    expect(widget).not_to_have_css("background-color", light)
-    dark = widget.evaluate("el => getComputedStyle(el).backgroundColor")
-    channels = [int(c) for c in dark[dark.index("(") + 1 : dark.index(")")].split(",")[:3]]
-    assert sum(channels) < 3 * 90, dark
-    screenshot(widget, "table_preview_dark")
+    try:
+        set_theme(page, DARK)
+        expect(widget).not_to_have_css("background-color", light)
+        dark = widget.evaluate("el => getComputedStyle(el).backgroundColor")
+        channels = [int(c) for c in dark[dark.index("(") + 1 : dark.index(")")].split(",")[:3]]
+        assert sum(channels) < 3 * 90, dark
+        screenshot(widget, "table_preview_dark")
+    finally:
+        set_theme(page, LIGHT)
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +191,17 @@ def test_ten_million_rows_scroll_to_the_end_and_sort(page: Any, lab: Lab, ten_mi
     expect(_cell(widget, 9_999_999, 2)).to_have_text("label-999")
     expect(widget.locator(".ipa-table-range")).to_contain_text("of 10,000,000")
     scroller.evaluate("el => { el.scrollTop = el.scrollHeight / 2; }")
+    # Wait for the re-render at the new position (rows are recycled, not replaced).
+    scroller.evaluate(
+        """el => new Promise((resolve) => {
+            const check = () => {
+                const row = el.querySelector('.ipa-tr');
+                if (row && Number(row.dataset.row) < 9_000_000) resolve(true);
+                else requestAnimationFrame(check);
+            };
+            check();
+        })"""
+    )
     middle = widget.locator(".ipa-tr").nth(5)
     expect(middle.locator(".ipa-td").nth(1)).not_to_have_text("…")
     index = int(middle.get_attribute("data-row"))
