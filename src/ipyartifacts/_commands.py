@@ -443,6 +443,7 @@ def diff_command(fe: Frontend, a: str, b: str, key: str | None, project: str | N
     default=2,
     show_default=True,
     type=click.IntRange(1, 20),
+    metavar="N",
     help="How many runs to follow each way.",
 )
 @_project_option
