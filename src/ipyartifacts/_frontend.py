@@ -12,17 +12,13 @@ from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import ArtifactError
+from .errors import ArtifactStateError, InvalidNameError
 
 if TYPE_CHECKING:
     from ._api import Api
     from ._run import Run
 
-__all__ = ["Frontend", "FrontendError", "is_table_like", "parse_meta", "qualify"]
-
-
-class FrontendError(ArtifactError):
-    """A command cannot run in this front end (``--as`` outside a notebook ...)."""
+__all__ = ["Frontend", "is_table_like", "parse_meta", "qualify"]
 
 
 @dataclass
@@ -88,12 +84,14 @@ class Frontend:
 
     def bind(self, variable: str, value: Any) -> None:
         if self.namespace is None:
-            raise FrontendError(
+            raise ArtifactStateError(
                 f"--as {variable} binds a notebook variable; it only works in the %artifact "
                 "magic. In a terminal, use the printed path."
             )
         if not variable.isidentifier():
-            raise FrontendError(f"--as needs a Python variable name, got {variable!r}.")
+            raise InvalidNameError(
+                f"--as needs a Python variable name, got {variable!r}.", name=variable
+            )
         self.namespace[variable] = value
 
     def table_variable(self, argument: str) -> Any:

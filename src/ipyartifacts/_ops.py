@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._frontend import Frontend, FrontendError, is_table_like, parse_meta, qualify
+from ._frontend import Frontend, is_table_like, parse_meta, qualify
 from ._results import (
     CollectionInfo,
     CollectionsView,
@@ -35,7 +35,13 @@ from ._results import (
     VersionView,
     format_size,
 )
-from .errors import ArtifactError, ArtifactNotFoundError, VerificationError
+from .errors import (
+    ArtifactError,
+    ArtifactNotFoundError,
+    InvalidNameError,
+    InvalidPathError,
+    VerificationError,
+)
 
 if TYPE_CHECKING:
     from ._api import Api
@@ -43,7 +49,7 @@ if TYPE_CHECKING:
     from ._query import ArtifactCollection
     from ._run import Run
 
-__all__ = ["Frontend", "FrontendError", "is_table_like", "parse_meta", "qualify"]
+__all__ = ["Frontend", "is_table_like", "parse_meta", "qualify"]
 
 # Transfers smaller than this finish in a blink: no progress bar for them.
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024
@@ -74,15 +80,16 @@ def log(
     from ._artifact import Artifact
 
     if not paths:
-        raise FrontendError("log needs at least one PATH (a file or a folder).")
+        raise InvalidPathError("log needs at least one PATH (a file or a folder).")
     if "/" in name or ":" in name:  # `wandb artifact put --name project/name:alias` style
         from ._names import LATEST, parse_spec
 
         spec = parse_spec(name)
         if project is not None and spec.project not in (None, project):
-            raise FrontendError(
+            raise InvalidNameError(
                 f"--name {name!r} names project {spec.project!r} but --project says "
-                f"{project!r}; give the project once."
+                f"{project!r}; give the project once.",
+                name=name,
             )
         name, project = spec.name, spec.project or project
         if spec.alias != LATEST:
@@ -94,7 +101,9 @@ def log(
         if tables[argument] is None and not os.path.exists(argument):
             raise FileNotFoundError(f"Cannot log {argument!r}: no such file or folder.")
     if (include or exclude) and not any(os.path.isdir(p) for p in paths if tables[p] is None):
-        raise FrontendError("--include and --exclude filter the files of folders; no PATH is one.")
+        raise InvalidPathError(
+            "--include and --exclude filter the files of folders; no PATH is one."
+        )
     filters: dict[str, Any] = {
         "include": list(include) or None,
         "exclude": list(exclude) or None,
@@ -474,8 +483,9 @@ def delete(
     fe: Frontend, spec: str, delete_aliases: bool = False, project: str | None = None
 ) -> MessageView:
     if ":" not in spec:
-        raise FrontendError(
-            f"rm needs an explicit version, like {spec}:v3 or {spec}:best; it never guesses."
+        raise InvalidNameError(
+            f"rm needs an explicit version, like {spec}:v3 or {spec}:best; it never guesses.",
+            name=spec,
         )
     artifact = fe.api(project).artifact(qualify(spec, project))
     name = artifact.qualified_name
