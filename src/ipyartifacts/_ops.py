@@ -451,7 +451,7 @@ def alias(
         )
         if holder.id != artifact.id:
             moved = f" (moved from {holder.version})"
-    except (ArtifactNotFoundError, ArtifactError):
+    except ArtifactError:  # no version holds it yet
         pass
     if alias_name not in artifact.aliases:
         artifact.aliases.append(alias_name)
