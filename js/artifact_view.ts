@@ -7,7 +7,7 @@ import { el } from "./lib/dom";
 import { FileBrowserView, type AnyFetch } from "./lib/file_browser_view";
 import { formatBytes, formatCount } from "./lib/format";
 import { LineageView } from "./lib/lineage_view";
-import type { ColumnInfo, Graph } from "./lib/protocol";
+import type { ColumnInfo, Graph, MembersResponse } from "./lib/protocol";
 import { Rpc } from "./lib/rpc";
 import { TableView, type Fetch } from "./lib/table_view";
 
@@ -186,6 +186,10 @@ function render({ model, el: host }: RenderProps<ArtifactModel>): () => void {
     if (!lineage) {
       lineage = new LineageView({
         height: model.get("height"),
+        search: async (cluster, query) => {
+          const [resp] = await fetchFor("lineage")<MembersResponse>({ type: "members", cluster, query });
+          return resp.type === "members" ? resp : null;
+        },
         onFocus: (id) => {
           model.set("center", id);
           model.save_changes();

@@ -1,7 +1,8 @@
 // LineageGraph: anywidget front end for ipyartifacts.widgets.LineageGraph.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyModel, RenderProps } from "@anywidget/types";
 import { LineageView } from "./lib/lineage_view";
-import type { Graph } from "./lib/protocol";
+import type { Graph, MembersResponse } from "./lib/protocol";
+import { Rpc } from "./lib/rpc";
 
 interface LineageModel {
   graph: Graph;
@@ -12,7 +13,12 @@ interface LineageModel {
 }
 
 function render({ model, el }: RenderProps<LineageModel>): () => void {
+  const rpc = new Rpc(model as AnyModel);
   const view = new LineageView({
+    search: async (cluster, query) => {
+      const [resp] = await rpc.request<MembersResponse>({ type: "members", cluster, query });
+      return resp.type === "members" ? resp : null;
+    },
     height: model.get("height"),
     onFocus: (id) => {
       model.set("center", id);
@@ -36,6 +42,7 @@ function render({ model, el }: RenderProps<LineageModel>): () => void {
     model.off("change:depth", update);
     model.off("change:error", onError);
     view.destroy();
+    rpc.close();
   };
 }
 

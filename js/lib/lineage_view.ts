@@ -3,12 +3,19 @@ import "./base.css";
 import "./lineage.css";
 import { el } from "./dom";
 import { placeGraph, searchMembers, type Placement } from "./layout";
-import type { Graph, GraphNode } from "./protocol";
+import type { ClusterMember, Graph, GraphNode } from "./protocol";
+
+export interface MemberResults {
+  total: number;
+  members: ClusterMember[];
+}
 
 export interface LineageOptions {
   height: number;
   onFocus: (nodeId: string) => void;
   onDepth: (depth: number) => void;
+  /** Search all members of a big cluster in Python (only the first few come with the graph). */
+  search?: (cluster: string, query: string) => Promise<MemberResults | null>;
 }
 
 const MAX_DEPTH = 6;
@@ -125,8 +132,18 @@ export class LineageView {
       attrs: { type: "search", placeholder: `search ${node.label}…`, spellcheck: "false" },
     });
     const list = el("div", { cls: "ipa-cluster-list", attrs: { role: "listbox" } });
-    const fill = () => {
-      const found = searchMembers(node.members, search.value);
+    const complete = node.members.length >= node.member_count;
+    let searchToken = 0;
+    const fill = async () => {
+      let found = searchMembers(node.members, search.value);
+      let total = complete ? found.length : node.member_count;
+      if (!complete && this.opts.search && search.value.trim()) {
+        const token = ++searchToken;
+        const results = await this.opts.search(node.id, search.value);
+        if (token !== searchToken || !results) return;
+        found = results.members;
+        total = results.total;
+      }
       list.replaceChildren(
         ...found.slice(0, 200).map((member) => {
           const item = el(
@@ -141,16 +158,19 @@ export class LineageView {
           return item;
         }),
       );
-      if (found.length > 200) list.appendChild(el("div", { cls: "ipa-muted", text: `… ${found.length - 200} more: refine the search` }));
+      const shown = Math.min(found.length, 200);
+      if (total > shown) {
+        list.appendChild(el("div", { cls: "ipa-muted ipa-cluster-more", text: `… ${total - shown} more: refine the search` }));
+      }
       if (found.length === 0) list.appendChild(el("div", { cls: "ipa-muted", text: "no match" }));
     };
-    search.addEventListener("input", fill);
+    search.addEventListener("input", () => void fill());
     const close = el("button", { cls: "ipa-button", text: "×", title: "Close", attrs: { type: "button" } });
     close.addEventListener("click", () => {
       this.popover.hidden = true;
     });
     this.popover.replaceChildren(el("div", { cls: "ipa-cluster-head" }, [search, close]), list);
-    fill();
+    void fill();
     this.popover.hidden = false;
     const stageBox = this.stage.getBoundingClientRect();
     const box = anchor.getBoundingClientRect();

@@ -160,14 +160,21 @@ export interface DownloadResponse {
   size: number;
 }
 
-export type Request = PageRequest | SummaryRequest | ChildrenRequest | PreviewRequest | DownloadRequest;
+export type Request =
+  | PageRequest
+  | SummaryRequest
+  | ChildrenRequest
+  | PreviewRequest
+  | DownloadRequest
+  | MembersRequest;
 export type Response =
   | PageResponse
   | SummaryResponse
   | ErrorResponse
   | ChildrenResponse
   | PreviewResponse
-  | DownloadResponse;
+  | DownloadResponse
+  | MembersResponse;
 
 // -- LineageGraph (synced traits, not messages) -----------------------------------------------
 
@@ -185,6 +192,23 @@ export interface GraphNode {
   label: string;
   sub: string;
   center: boolean;
+  /** First members of a cluster; member_count says how many there are in all. */
+  members: ClusterMember[];
+  member_count: number;
+}
+
+export interface MembersRequest {
+  type: "members";
+  id: number;
+  cluster: string;
+  query: string;
+}
+
+export interface MembersResponse {
+  type: "members";
+  id: number;
+  cluster: string;
+  total: number;
   members: ClusterMember[];
 }
 

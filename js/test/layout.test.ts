@@ -10,6 +10,7 @@ const node = (id: string, kind: GraphNode["kind"], center = false): GraphNode =>
   sub: "",
   center,
   members: [],
+  member_count: 0,
 });
 
 test("lineage flows left to right, edges end at their targets", () => {

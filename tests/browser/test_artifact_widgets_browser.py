@@ -201,7 +201,14 @@ LINEAGE_SEED = textwrap.dedent(
 
 
 def test_lineage_graph_recentre_depth_and_cluster(page: Any, lab: Lab) -> None:
-    show = 'lg = LineageGraph(ipyartifacts.Api().artifact("lg/model:latest"), depth=1); lg'
+    show = textwrap.dedent(
+        """
+        from ipyartifacts.widgets import lineage_graph
+        lineage_graph.MEMBERS_SHOWN = 5  # the rest are found by searching in Python
+        lg = LineageGraph(ipyartifacts.Api().artifact("lg/model:latest"), depth=1)
+        lg
+        """
+    )
     run_notebook(page, lab, write_notebook(lab, "lineage.ipynb", [LINEAGE_SEED, show]))
     widget = page.locator(".ipa-lineage")
     nodes = widget.locator(".ipa-gnode")
@@ -236,7 +243,8 @@ def test_lineage_graph_recentre_depth_and_cluster(page: Any, lab: Lab) -> None:
     # The cluster lists its members; searching narrows them; clicking re-centres.
     cluster.click()
     search = widget.locator(".ipa-cluster-search")
-    expect(widget.locator(".ipa-cluster-item")).to_have_count(12)
+    expect(widget.locator(".ipa-cluster-item")).to_have_count(5)
+    expect(widget.locator(".ipa-cluster-more")).to_have_text("… 7 more: refine the search")
     search.fill("eval-07")
     expect(widget.locator(".ipa-cluster-item")).to_have_count(1)
     widget.locator(".ipa-cluster-item").click()

@@ -99,3 +99,37 @@ def test_run_centre(model: ipyartifacts.Artifact) -> None:
     assert run is not None
     widget = LineageGraph(run, depth=1)
     assert set(_labels(widget).values()) == {"train-run", "dataset:v0", "model:v0"}
+
+
+def test_big_clusters_send_a_few_members_and_search_the_rest(
+    model: ipyartifacts.Artifact, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipyartifacts.widgets import ArtifactView, lineage_graph
+
+    monkeypatch.setattr(lineage_graph, "MEMBERS_SHOWN", 3)
+    widget = LineageGraph(model, depth=1)
+    cluster = next(n for n in widget.graph["nodes"] if n["kind"] == "cluster")
+    assert (len(cluster["members"]), cluster["member_count"]) == (3, 10)
+
+    def search(query: object, cluster_id: object = cluster["id"]) -> dict:
+        response, buffers = widget.handle_request(
+            {"type": "members", "id": 9, "cluster": cluster_id, "query": query}
+        )
+        assert buffers == []
+        return dict(response)
+
+    found = search("EVAL-7")
+    assert (found["total"], [m["label"] for m in found["members"]]) == (1, ["eval-7"])
+    assert search("")["total"] == 10
+    # The member found by search can be re-centred on.
+    widget.center = found["members"][0]["id"]
+    assert widget.error is None
+    assert widget.center_object.name == "eval-7"
+    assert search("x", "cluster:nope")["type"] == "error"
+    assert search(None)["type"] == "error"
+    # ArtifactView routes the same search to its Lineage tab.
+    view = ArtifactView(model, tab="lineage")
+    response, _ = view.handle_request(
+        {"type": "members", "id": 1, "target": "lineage", "cluster": cluster["id"], "query": "3"}
+    )
+    assert [m["label"] for m in response["members"]] == ["eval-3"]

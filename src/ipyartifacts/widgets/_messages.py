@@ -192,6 +192,34 @@ class DownloadResponse(TypedDict):
     size: int
 
 
+# -- LineageGraph -------------------------------------------------------------------------------
+
+
+class ClusterMember(TypedDict):
+    """One node folded into a cluster (listed, searchable, clickable to re-centre)."""
+
+    id: str
+    label: str
+    sub: str
+
+
+class MembersRequest(TypedDict):
+    """Search a cluster's members (label or subtitle contains ``query``)."""
+
+    type: Literal["members"]
+    id: int
+    cluster: str
+    query: str
+
+
+class MembersResponse(TypedDict):
+    type: Literal["members"]
+    id: int
+    cluster: str
+    total: int
+    members: list[ClusterMember]
+
+
 Response = (
     PageResponse
     | SummaryResponse
@@ -199,4 +227,5 @@ Response = (
     | ChildrenResponse
     | PreviewResponse
     | DownloadResponse
+    | MembersResponse
 )

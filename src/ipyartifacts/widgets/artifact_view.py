@@ -14,12 +14,17 @@ import anywidget
 import traitlets
 
 from ipyartifacts.widgets._arrow_query import describe_columns
-from ipyartifacts.widgets._messages import BadRequestError, ErrorResponse, Response
+from ipyartifacts.widgets._messages import (
+    BadRequestError,
+    ClusterMember,
+    ErrorResponse,
+    Response,
+)
 from ipyartifacts.widgets._static import static_file
 from ipyartifacts.widgets._table_source import MemorySource
 from ipyartifacts.widgets._table_widget import handle_table_request, no_id_error, request_id
 from ipyartifacts.widgets.file_browser import FilesController
-from ipyartifacts.widgets.lineage_graph import MAX_DEPTH, lineage, node_id
+from ipyartifacts.widgets.lineage_graph import MAX_DEPTH, lineage, node_id, search_members
 from ipyartifacts.widgets.version_table import _NUMBER, versions_table
 
 if TYPE_CHECKING:
@@ -135,6 +140,7 @@ class ArtifactView(anywidget.AnyWidget):
         self._versions_source: MemorySource | None = None
         self._files: FilesController | None = None
         self._objects: dict[str, Artifact | Run] = {}
+        self._clusters: dict[str, list[ClusterMember]] = {}
         super().__init__(
             overview=dict(overview(artifact)),
             file_count=artifact.file_count,
@@ -205,9 +211,10 @@ class ArtifactView(anywidget.AnyWidget):
             return
         self.error = None
         depth = max(1, min(MAX_DEPTH, self.depth))
-        graph, objects = lineage(target, depth)
-        self._objects.update(objects)
-        self.graph = dict(graph)
+        result = lineage(target, depth)
+        self._objects.update(result.objects)
+        self._clusters = result.clusters
+        self.graph = dict(result.graph)
 
     # -- messages -----------------------------------------------------------------------------
     def handle_request(self, content: object) -> tuple[Response, list[bytes]]:
@@ -226,7 +233,11 @@ class ArtifactView(anywidget.AnyWidget):
                 if self._files is None:
                     self._files = FilesController(self._artifact)
                 return self._files.handle(content)
-            raise BadRequestError(f"unknown target {target!r}; expected 'versions' or 'files'")
+            if target == "lineage" and content.get("type") == "members":
+                return search_members(self._clusters, content, rid), []
+            raise BadRequestError(
+                f"unknown target {target!r}; expected 'versions', 'files' or 'lineage'"
+            )
         except BadRequestError as exc:
             return ErrorResponse(type="error", id=rid, message=str(exc)), []
 

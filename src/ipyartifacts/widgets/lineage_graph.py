@@ -10,26 +10,30 @@ shows them as one searchable cluster node instead.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import anywidget
 import traitlets
 
+from ipyartifacts.widgets._messages import (
+    BadRequestError,
+    ClusterMember,
+    ErrorResponse,
+    MembersResponse,
+    Response,
+)
 from ipyartifacts.widgets._static import static_file
+from ipyartifacts.widgets._table_widget import no_id_error, request_id
 
 if TYPE_CHECKING:
     from ipyartifacts import Artifact, Run
 
 NodeKind = Literal["artifact", "run", "cluster"]
 MAX_DEPTH = 6
-
-
-class ClusterMember(TypedDict):
-    """One node folded into a cluster (listed, searchable, clickable to re-centre)."""
-
-    id: str
-    label: str
-    sub: str
+#: Cluster members sent with the graph; the rest are found by searching (a members request).
+MEMBERS_SHOWN = 50
+MAX_MEMBERS_RESULT = 200
 
 
 class GraphNode(TypedDict):
@@ -41,6 +45,8 @@ class GraphNode(TypedDict):
     sub: str
     center: bool
     members: list[ClusterMember]
+    #: All members of a cluster (``members`` holds the first ``MEMBERS_SHOWN``).
+    member_count: int
 
 
 class GraphEdge(TypedDict):
@@ -52,6 +58,43 @@ class Graph(TypedDict):
     nodes: list[GraphNode]
     edges: list[GraphEdge]
     truncated: bool
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """A computed lineage graph plus what a click or a search may need later."""
+
+    graph: Graph
+    #: The object behind every node and cluster member, by node id (for re-centring).
+    objects: dict[str, Artifact | Run]
+    #: Every member of every cluster, by cluster id (for searching beyond those shown).
+    clusters: dict[str, list[ClusterMember]]
+
+
+def search_members(
+    clusters: dict[str, list[ClusterMember]], content: dict[str, Any], rid: int
+) -> MembersResponse:
+    """Answer a cluster search: members whose label or subtitle contains the query.
+
+    Raises
+    ------
+    BadRequestError
+        For an unknown cluster or a query that is not text.
+    """
+    cluster = content.get("cluster")
+    query = content.get("query", "")
+    if not isinstance(cluster, str) or cluster not in clusters:
+        raise BadRequestError(f"no cluster {cluster!r} in the current graph")
+    if not isinstance(query, str):
+        raise BadRequestError(f"query must be text, got {query!r}")
+    needle = query.strip().lower()
+    found = [
+        m for m in clusters[cluster] if needle in m["label"].lower() or needle in m["sub"].lower()
+    ]
+    return MembersResponse(
+        type="members", id=rid, cluster=cluster, total=len(found),
+        members=found[:MAX_MEMBERS_RESULT],
+    )  # fmt: skip
 
 
 def node_id(obj: Artifact | Run) -> str:
@@ -79,9 +122,7 @@ def _neighbours(obj: Artifact | Run) -> tuple[list[Artifact | Run], list[Artifac
     return list(obj.used_artifacts()), list(obj.logged_artifacts())
 
 
-def lineage(
-    center: Artifact | Run, depth: int = 2, cluster_at: int = 8
-) -> tuple[Graph, dict[str, Artifact | Run]]:
+def lineage(center: Artifact | Run, depth: int = 2, cluster_at: int = 8) -> Lineage:
     """Compute the lineage graph around ``center``.
 
     Parameters
@@ -96,11 +137,12 @@ def lineage(
 
     Returns
     -------
-    tuple
-        The graph payload and the objects behind every node and cluster member (by node id),
-        so a click can re-centre on any of them.
+    Lineage
+        The graph payload, the objects behind every node and cluster member (so a click can
+        re-centre on any of them) and the full member lists of clusters (for searching).
     """
     objects: dict[str, Artifact | Run] = {node_id(center): center}
+    clusters: dict[str, list[ClusterMember]] = {}
     nodes: dict[str, GraphNode] = {}
     edges: set[tuple[str, str]] = set()
     truncated = False
@@ -111,8 +153,9 @@ def lineage(
         if nid not in nodes:
             kind, label, sub = _describe(obj)
             nodes[nid] = GraphNode(
-                id=nid, kind=kind, label=label, sub=sub, center=obj is center, members=[]
-            )
+                id=nid, kind=kind, label=label, sub=sub, center=obj is center, members=[],
+                member_count=0,
+            )  # fmt: skip
         return nid
 
     add_node(center)
@@ -139,13 +182,15 @@ def lineage(
                     _, label, sub = _describe(member)
                     members.append(ClusterMember(id=mid, label=label, sub=sub))
                 noun = "runs" if kind == "run" else "artifacts"
+                clusters[cluster_id] = members
                 nodes[cluster_id] = GraphNode(
                     id=cluster_id,
                     kind="cluster",
                     label=f"{len(side)} {noun}",
                     sub="click to list and search",
                     center=False,
-                    members=members,
+                    members=members[:MEMBERS_SHOWN],
+                    member_count=len(members),
                 )
                 edges.add((here, cluster_id) if direction == "down" else (cluster_id, here))
                 continue
@@ -160,7 +205,7 @@ def lineage(
         edges=[GraphEdge(source=s, target=t) for s, t in sorted(edges)],
         truncated=truncated,
     )
-    return graph, objects
+    return Lineage(graph, objects, clusters)
 
 
 class LineageGraph(anywidget.AnyWidget):
@@ -205,17 +250,18 @@ class LineageGraph(anywidget.AnyWidget):
     ) -> None:
         self._cluster_at = cluster_at
         self._ready = False
-        self._objects: dict[str, Artifact | Run] = {}
-        graph, objects = lineage(center, _clamp(depth), cluster_at)
-        self._objects = objects
+        result = lineage(center, _clamp(depth), cluster_at)
+        self._objects = result.objects
+        self._clusters = result.clusters
         super().__init__(
-            graph=graph,
+            graph=result.graph,
             center=node_id(center),
             depth=_clamp(depth),
             height=height,
             **kwargs,
         )
         self._ready = True
+        self.on_msg(self._on_custom_msg)
 
     @property
     def center_object(self) -> Artifact | Run:
@@ -236,9 +282,27 @@ class LineageGraph(anywidget.AnyWidget):
             self.error = f"unknown node {self.center!r}"
             return
         self.error = None
-        graph, objects = lineage(target, self.depth, self._cluster_at)
-        self._objects.update(objects)
-        self.graph = dict(graph)
+        result = lineage(target, self.depth, self._cluster_at)
+        self._objects.update(result.objects)
+        self._clusters = result.clusters
+        self.graph = dict(result.graph)
+
+    def handle_request(self, content: object) -> tuple[Response, list[bytes]]:
+        """Answer a front-end request: cluster member searches."""
+        rid = request_id(content)
+        if rid is None:
+            return no_id_error()
+        assert isinstance(content, dict)
+        try:
+            if content.get("type") != "members":
+                raise BadRequestError(f"unknown request type {content.get('type')!r}")
+            return search_members(self._clusters, content, rid), []
+        except BadRequestError as exc:
+            return ErrorResponse(type="error", id=rid, message=str(exc)), []
+
+    def _on_custom_msg(self, _widget: object, content: object, _buffers: object) -> None:
+        response, buffers = self.handle_request(content)
+        self.send(dict(response), buffers)
 
 
 def _clamp(depth: object) -> int:
