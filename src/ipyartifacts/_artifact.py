@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _download
+from . import _download, _progress
 from ._config import artifact_dir, default_project
 from ._manifest import Manifest, ManifestEntry
 from ._names import LATEST, check_metadata, unique, validate_alias, validate_name, validate_tag
@@ -264,8 +264,15 @@ class Artifact:
                 logical = validate_logical_path(join_logical(prefix, rel))
                 results.append((logical, known[0], known[1], src))
         if unknown:
-            with ThreadPoolExecutor(_INGEST_THREADS) as pool:
-                results.extend(pool.map(work, unknown))
+            todo = sum(_size_or_zero(root / rel) for rel in unknown)
+            verb = "Storing" if policy == "mutable" else "Hashing"
+            with (
+                _progress.task(f"{verb} {root.name or root}", len(unknown), todo) as bar,
+                ThreadPoolExecutor(_INGEST_THREADS) as pool,
+            ):
+                for result in pool.map(work, unknown):
+                    results.append(result)
+                    bar.advance(1, result[2])
         client.stat_cache.flush()
         for logical, digest, size, src in results:
             self._put(logical, ManifestEntry(logical, digest, size), overwrite=merge)
@@ -851,6 +858,13 @@ class Artifact:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _size_or_zero(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _check_policy(policy: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import _progress
 from ._hashing import iter_chunks, new_hasher
 from ._manifest import Manifest, ManifestEntry
 from ._paths import safe_destination
@@ -58,19 +59,25 @@ def place_entries(
     root.mkdir(parents=True, exist_ok=True)
     written = 0
     references: list[tuple[ManifestEntry, Path]] = []
-    for entry in entries:
-        dest = safe_destination(root, entry.path)
-        if _matches(client, dest, entry):
-            continue
-        if entry.ref is not None:
-            references.append((entry, dest))  # network-bound: fetched together below
-            continue
-        _copy_verified(client, entry, dest)
-        written += 1
-    if references:
-        from ._references import fetch_references
+    entries = list(entries)
+    total = sum(e.size for e in entries)
+    with _progress.task(f"Downloading to {root}", len(entries), total) as bar:
+        for entry in entries:
+            dest = safe_destination(root, entry.path)
+            if _matches(client, dest, entry):
+                bar.advance(1, entry.size)
+                continue
+            if entry.ref is not None:
+                references.append((entry, dest))  # network-bound: fetched together below
+                continue
+            _copy_verified(client, entry, dest)
+            bar.advance(1, entry.size)
+            written += 1
+        if references:
+            from ._references import fetch_references
 
-        written += fetch_references(client, references, allow_missing=allow_missing_references)
+            written += fetch_references(client, references, allow_missing=allow_missing_references)
+            bar.advance(len(references), sum(e.size for e, _dest in references))
     client.stat_cache.flush()
     return written
 

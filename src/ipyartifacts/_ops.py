@@ -11,13 +11,12 @@ holding tables, ``--as``), whether progress bars may be shown. Everything goes t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._frontend import Frontend, is_table_like, parse_meta, qualify
+from ._progress import ProgressFactory, reporting
 from ._results import (
     CollectionInfo,
     CollectionsView,
@@ -54,7 +53,6 @@ __all__ = ["Frontend", "is_table_like", "parse_meta", "qualify"]
 # Transfers smaller than this finish in a blink: no progress bar for them.
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024
 PROGRESS_MIN_FILES = 200
-_DOWNLOAD_THREADS = 4
 
 
 # -- logging --------------------------------------------------------------------------------
@@ -113,7 +111,7 @@ def log(
         before = fe.api(run.project).artifact(f"{run.project}/{name}:latest").digest
     except ArtifactNotFoundError:
         before = None
-    with _log_progress(fe, paths, tables, filters):
+    with reporting(_bars(fe)):
         only_dir = len(paths) == 1 and tables[paths[0]] is None and os.path.isdir(paths[0])
         for argument in paths:
             table = tables[argument]
@@ -136,37 +134,57 @@ def _add_table(artifact: Artifact, table: Any, name: str) -> None:
     artifact.add(table, name)  # stored as NAME.parquet; read back with artifact.get(NAME)
 
 
-@contextmanager
-def _log_progress(
-    fe: Frontend, paths: Sequence[str], tables: dict[str, Any], filters: dict[str, Any]
-) -> Iterator[None]:
+def _bars(fe: Frontend) -> ProgressFactory | None:
+    """Rich progress bars on a terminal, for jobs big enough to be worth one."""
     if not fe.progress:
-        yield
-        return
-    from ._filters import select_files  # the files add_dir takes (.artifactignore included)
+        return None
+    return _rich_bar
 
-    count, size = 0, 0
-    for argument in paths:
-        if tables[argument] is not None:
-            continue
-        if os.path.isdir(argument):
-            for rel in select_files(Path(argument), filters["include"], filters["exclude"]):
-                count += 1
-                try:
-                    size += os.stat(os.path.join(argument, rel)).st_size
-                except OSError:
-                    continue
-        else:
-            count += 1
-            size += os.stat(argument).st_size
-    if size < PROGRESS_MIN_BYTES and count < PROGRESS_MIN_FILES:
-        yield
-        return
-    from rich.console import Console
 
-    console = Console(stderr=True)
-    with console.status(f"Hashing and storing {count:,} files ({format_size(size)})..."):
-        yield
+def _rich_bar(description: str, files: int, nbytes: int) -> _RichBar | None:
+    if nbytes < PROGRESS_MIN_BYTES and files < PROGRESS_MIN_FILES:
+        return None
+    return _RichBar(description, files, nbytes)
+
+
+class _RichBar:
+    """A transient rich bar on stderr: bytes drive the bar; files done are counted beside it."""
+
+    def __init__(self, description: str, files: int, nbytes: int) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self._bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[files]}"),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._total_files = files
+        self._done_files = 0
+        self._bar.start()
+        self._task = self._bar.add_task(description, total=max(nbytes, 1), files=self._count())
+
+    def _count(self) -> str:
+        return f"{self._done_files:,}/{self._total_files:,} files"
+
+    def advance(self, files: int = 1, nbytes: int = 0) -> None:
+        self._done_files += files
+        self._bar.update(self._task, advance=nbytes, files=self._count())
+
+    def close(self) -> None:
+        self._bar.stop()
 
 
 # -- using and downloading -------------------------------------------------------------------
@@ -213,39 +231,8 @@ def read_table(artifact: Artifact, name: str) -> Any:
 
 
 def _download(fe: Frontend, artifact: Artifact, root: str | None) -> str:
-    entries = list(artifact.files())
-    total = sum(e.size for e in entries)
-    if not fe.progress or (total < PROGRESS_MIN_BYTES and len(entries) < PROGRESS_MIN_FILES):
+    with reporting(_bars(fe)):
         return artifact.download(root)
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    # The same folder artifact.download(root) would fill (./artifacts/<name>-vN by default).
-    base = Path(root) if root is not None else artifact._default_root()
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(artifact.name, total=total)
-
-        def one(entry: Any) -> None:
-            entry.download(base)
-            bar.advance(task, entry.size)
-
-        with ThreadPoolExecutor(_DOWNLOAD_THREADS) as pool:
-            list(pool.map(one, entries))
-    return str(base)
 
 
 # -- reading ---------------------------------------------------------------------------------
