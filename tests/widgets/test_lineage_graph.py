@@ -130,6 +130,12 @@ def test_big_clusters_send_a_few_members_and_search_the_rest(
     # ArtifactView routes the same search to its Lineage tab.
     view = ArtifactView(model, tab="lineage")
     response, _ = view.handle_request(
-        {"type": "members", "id": 1, "target": "lineage", "cluster": cluster["id"], "query": "3"}
+        {
+            "type": "members",
+            "id": 1,
+            "target": "lineage",
+            "cluster": cluster["id"],
+            "query": "eval-3",
+        }
     )
     assert [m["label"] for m in response["members"]] == ["eval-3"]
