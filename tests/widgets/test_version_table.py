@@ -65,7 +65,9 @@ def test_columns_and_rows(collection: str) -> None:
     assert rows[0]["aliases"] == "latest"
     assert rows[4]["aliases"] == "best"
     assert rows[0]["size"] == 1200
-    assert rows[0]["run"] is not None
+    creator = widget.versions[0].logged_by()
+    assert creator is not None
+    assert rows[0]["run"] == creator.name
 
 
 def test_version_sorts_numerically_not_as_text(collection: str) -> None:

@@ -46,11 +46,28 @@ def _metadata_column(values: list[Any]) -> pa.Array:
 
 
 def _created_by(artifact: Artifact) -> str | None:
-    # The run id is on the catalog record; resolving every run's name would cost one
-    # query per version, so the grid shows ids (the Overview tab shows the full run).
+    """The id of the run that logged a version (on its catalog record; no query)."""
     record = getattr(artifact, "_record", None)
     created_by = getattr(record, "created_by", None)
     return created_by if isinstance(created_by, str) else None
+
+
+def _run_names(versions: Sequence[Artifact]) -> dict[str, str]:
+    """Run id -> name for the versions' projects: one query per project, not one per version."""
+    from ipyartifacts import Api, ArtifactError
+
+    names: dict[str, str] = {}
+    projects = {
+        (str(client.root), v.project)
+        for v in versions
+        if (client := getattr(v, "_client", None)) is not None
+    }
+    for store, project in sorted(projects):
+        try:
+            names.update((run.id, run.name) for run in Api(store=store).runs(project))
+        except ArtifactError:
+            continue  # names are a nicety: the grid falls back to run ids
+    return names
 
 
 def versions_table(versions: Sequence[Artifact]) -> pa.Table:
@@ -64,11 +81,13 @@ def versions_table(versions: Sequence[Artifact]) -> pa.Table:
     Returns
     -------
     pyarrow.Table
-        Columns ``version, aliases, tags, size, files, created, run, description`` then
-        ``metadata.<key>`` columns, plus a hidden version number used for sorting.
+        Columns ``version, aliases, tags, size, files, created, run`` (the creating run's
+        name), ``description``, then ``metadata.<key>`` columns, plus a hidden version
+        number used for sorting.
     """
     import pyarrow as pa
 
+    names = _run_names(versions)
     keys = Counter(key for v in versions for key in v.metadata)
     meta_keys = sorted(k for k, _ in keys.most_common(MAX_METADATA_COLUMNS))
     bytes_field = pa.field("size", pa.int64(), metadata={"ipa.format": "bytes"})
@@ -79,7 +98,10 @@ def versions_table(versions: Sequence[Artifact]) -> pa.Table:
         "size": pa.array([v.size for v in versions], pa.int64()),
         "files": pa.array([v.file_count for v in versions], pa.int64()),
         "created": pa.array([v.created_at for v in versions], pa.timestamp("s", tz="UTC")),
-        "run": pa.array([_created_by(v) for v in versions], pa.string()),
+        "run": pa.array(
+            [names.get(run_id, run_id) if (run_id := _created_by(v)) else None for v in versions],
+            pa.string(),
+        ),
         "description": pa.array([v.description for v in versions], pa.string()),
     }
     for key in meta_keys:
