@@ -840,6 +840,14 @@ class Artifact:
     def tags(self, value: list[str]) -> None:
         self._tags = [validate_tag(t) for t in value]
 
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Notebook display: a widget in a live kernel, escaped HTML and text everywhere."""
+        from .widgets._display import mimebundle
+
+        return mimebundle(self, include=include, exclude=exclude)
+
     def __repr__(self) -> str:
         if self._record is None:
             return f"<Artifact draft {self._name!r} type={self._type!r} files={len(self._entries)}>"

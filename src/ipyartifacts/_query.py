@@ -264,6 +264,14 @@ class ArtifactCollection:
     def __len__(self) -> int:
         return self.version_count
 
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Notebook display: a widget in a live kernel, escaped HTML and text everywhere."""
+        from .widgets._display import mimebundle
+
+        return mimebundle(self, include=include, exclude=exclude)
+
     def __repr__(self) -> str:
         return (
             f"<ArtifactCollection {self.project}/{self.name} type={self.type!r} "

@@ -92,6 +92,14 @@ class Run:
     def store(self) -> str:
         return str(self._client.root)
 
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Notebook display: a widget in a live kernel, escaped HTML and text everywhere."""
+        from .widgets._display import mimebundle
+
+        return mimebundle(self, include=include, exclude=exclude)
+
     def __repr__(self) -> str:
         return f"<Run {self.project}/{self.id} ({self.name}) {self.state}>"
 

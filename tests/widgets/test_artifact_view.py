@@ -127,3 +127,30 @@ def test_draft_artifacts_display_as_text(monkeypatch: pytest.MonkeyPatch, work: 
 def test_widgets_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IPYARTIFACTS_WIDGETS", "0")
     assert _display._in_kernel() is False
+
+
+def test_public_objects_display_through_ipython(
+    versions: list[ipyartifacts.Artifact], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Artifact, Run and ArtifactCollection render via IPython's formatter, as in a notebook."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from ipyartifacts.widgets.version_table import VersionTable
+
+    formatter = InteractiveShell.instance().display_formatter
+    art = versions[0]
+    run = art.logged_by()
+    assert run is not None
+    coll = ipyartifacts.Api().artifact_collection(art.type, f"{art.project}/{art.collection_name}")
+    for obj, title in (
+        (art, f"Artifact {art.qualified_name}"),
+        (run, f"Run {run.project}/{run.id}"),
+        (coll, f"Artifact collection {art.project}/{art.collection_name}"),
+    ):
+        data, _meta = formatter.format(obj)
+        assert data["text/plain"].startswith(title)
+        assert "<table>" in data["text/html"]
+    monkeypatch.setattr(_display, "_in_kernel", lambda: True)
+    assert isinstance(_display.widget_for(coll), VersionTable)
+    data, _ = coll._repr_mimebundle_()
+    assert WIDGET_MIME in data

@@ -13,6 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ipyartifacts import Artifact, Run
+    from ipyartifacts._query import ArtifactCollection
+
+    from typing import TypeAlias
+
+    Displayable: TypeAlias = "Artifact | Run | ArtifactCollection"
 
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -68,12 +73,27 @@ def _run_facts(run: Run) -> tuple[str, list[tuple[str, str]]]:
     ]
 
 
-def text_and_html(obj: Artifact | Run) -> tuple[str, str]:
-    """The kernel-free representations: one text block and one escaped HTML table."""
-    from ipyartifacts import Artifact
+def _collection_facts(coll: ArtifactCollection) -> tuple[str, list[tuple[str, str]]]:
+    rows = [
+        ("type", coll.type),
+        ("versions", f"{coll.version_count:,}"),
+        ("latest", coll.latest_version or "-"),
+    ]
+    if coll.description:
+        rows.append(("description", coll.description))
+    return f"{coll.project}/{coll.name}", rows
 
-    kind = "Artifact" if isinstance(obj, Artifact) else "Run"
-    title, rows = _artifact_facts(obj) if isinstance(obj, Artifact) else _run_facts(obj)
+
+def text_and_html(obj: Displayable) -> tuple[str, str]:
+    """The kernel-free representations: one text block and one escaped HTML table."""
+    from ipyartifacts import Artifact, Run
+
+    if isinstance(obj, Artifact):
+        kind, (title, rows) = "Artifact", _artifact_facts(obj)
+    elif isinstance(obj, Run):
+        kind, (title, rows) = "Run", _run_facts(obj)
+    else:
+        kind, (title, rows) = "Artifact collection", _collection_facts(obj)
     width = max((len(k) for k, _ in rows), default=0)
     text = "\n".join([f"{kind} {title}", *(f"  {k.ljust(width)}  {v}" for k, v in rows)])
     markup = (
@@ -83,13 +103,21 @@ def text_and_html(obj: Artifact | Run) -> tuple[str, str]:
     return text, markup
 
 
-def widget_for(obj: Artifact | Run, **kwargs: Any) -> Any:
-    """The widget that shows ``obj``: ArtifactView for a logged version, LineageGraph for a run.
+def widget_for(obj: Displayable, **kwargs: Any) -> Any:
+    """The widget that shows ``obj``: ArtifactView for a logged version, LineageGraph for a
+    run, VersionTable for a collection.
 
     Returns ``None`` for drafts (nothing stored to browse yet).
     """
-    from ipyartifacts import Artifact
+    from ipyartifacts import Artifact, Run
 
+    if not isinstance(obj, (Artifact, Run)):
+        versions = obj.versions()
+        if not versions:
+            return None
+        from ipyartifacts.widgets.version_table import VersionTable
+
+        return VersionTable(versions, **kwargs)
     if isinstance(obj, Artifact):
         if obj.state == "PENDING":
             return None
@@ -101,13 +129,13 @@ def widget_for(obj: Artifact | Run, **kwargs: Any) -> Any:
     return LineageGraph(obj, **kwargs)
 
 
-def mimebundle(obj: Artifact | Run, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def mimebundle(obj: Displayable, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Display data for an Artifact or Run (what their ``_repr_mimebundle_`` returns).
 
     Parameters
     ----------
     obj
-        The artifact (draft or logged) or run to display.
+        The artifact (draft or logged), run or artifact collection to display.
     **kwargs
         ``include``/``exclude`` from IPython (ignored: every representation is cheap except
         the widget, which is only created inside a kernel).
