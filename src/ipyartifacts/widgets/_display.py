@@ -12,10 +12,10 @@ import html
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from ipyartifacts import Artifact, Run
     from ipyartifacts._query import ArtifactCollection
-
-    from typing import TypeAlias
 
     Displayable: TypeAlias = "Artifact | Run | ArtifactCollection"
 
