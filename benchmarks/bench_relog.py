@@ -144,7 +144,11 @@ def main() -> None:
         walk = min(timed(WALK, str(data))[0] for _ in range(3))
         results["walk_s"] = walk
         ours = timed(IPYARTIFACTS, str(data), str(Path(tmp) / "ipa-store"))
-        results["ipyartifacts"] = {"first_s": ours[0], "relog_s": ours[1], "relog_over_walk": ours[1] / walk}
+        results["ipyartifacts"] = {
+            "first_s": ours[0],
+            "relog_s": ours[1],
+            "relog_over_walk": ours[1] / walk,
+        }
         for name, code in (("wandb", WANDB), ("dvc", DVC)):
             if not available(name):
                 results[name] = "not installed"

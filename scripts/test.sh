@@ -29,6 +29,7 @@ npm --prefix js test
 
 echo "== ruff"
 "$venv/bin/ruff" check src tests benchmarks
+"$venv/bin/ruff" format --check src tests benchmarks
 echo "== mypy (strict on src)"
 "$venv/bin/mypy"
 echo "== pytest"
