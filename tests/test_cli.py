@@ -194,6 +194,85 @@ def test_table_entry_from_a_terminal(work: Path) -> None:
     assert "no table 'nope'" in out
 
 
+# -- preview ------------------------------------------------------------------------------
+
+HOSTILE = "<img src=x onerror=window.__pwned=1>"
+
+
+@pytest.fixture
+def tables(work: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    folder = work / "tables"
+    folder.mkdir()
+    pq.write_table(
+        pa.table({"id": list(range(30)), "name": [f"row {i}" for i in range(30)]}),
+        folder / "train.parquet",
+        row_group_size=7,
+    )
+    write(folder / "eval.csv", "id,label\n1,cat\n2," + HOSTILE + "\n")
+    write(folder / "rows.jsonl", '{"a": 1, "b": [1, 2]}\n{"a": 2, "b": null}\n')
+    feather.write_feather(pa.table({"f": [1.5, 2.5]}), str(folder / "f.feather"))
+    write(folder / "notes.txt", "not a table\n")
+    run_cli("log", str(folder), "-n", "splits", "-t", "dataset")
+    return folder
+
+
+def test_preview_prints_schema_and_first_rows_aligned(tables: Path) -> None:
+    out = run_cli("preview", "splits", "train.parquet", "--rows", "3").stdout
+    lines = out.splitlines()
+    assert lines[0] == "uncategorized/splits:v0 train.parquet: 30 row(s), 2 column(s)"
+    assert "  id    int64" in lines
+    assert "  name  string" in lines
+    header = next(i for i, line in enumerate(lines) if line.split() == ["id", "name"])
+    assert lines[header + 1 :] == ["  0   row 0", "  1   row 1", "  2   row 2"]
+
+
+def test_preview_defaults_to_20_rows_and_finds_a_table_without_parquet(tables: Path) -> None:
+    data = as_json("preview", "splits:v0", "train")  # train -> train.parquet, like artifact.get
+    assert data["num_rows"] == 30
+    assert data["schema"] == [{"name": "id", "type": "int64"}, {"name": "name", "type": "string"}]
+    assert [r["id"] for r in data["rows"]] == list(range(20))
+    assert set(data) == {"schema", "rows", "num_rows"}
+
+
+@pytest.mark.parametrize(
+    ("path", "rows"),
+    [
+        ("eval.csv", [{"id": 1, "label": "cat"}, {"id": 2, "label": HOSTILE}]),
+        ("rows.jsonl", [{"a": 1, "b": [1, 2]}, {"a": 2, "b": None}]),
+        ("f.feather", [{"f": 1.5}, {"f": 2.5}]),
+    ],
+)
+def test_preview_reads_every_table_format(tables: Path, path: str, rows: list[Any]) -> None:
+    data = as_json("preview", "splits", path, "--rows", "5")
+    assert data["rows"] == rows
+    assert data["num_rows"] == len(rows)
+
+
+def test_preview_rows_zero_gives_schema_only(tables: Path) -> None:
+    data = as_json("preview", "splits", "train.parquet", "-r", "0")
+    assert data["rows"] == []
+    assert data["num_rows"] == 30
+
+
+def test_preview_of_a_non_table_is_one_line_naming_the_formats(tables: Path) -> None:
+    out = run_cli("preview", "splits", "notes.txt", code=1).output
+    assert out.count("\n") == 1
+    assert "Cannot preview 'notes.txt'" in out
+    for fmt in ("Parquet", "CSV", "TSV", "JSON Lines", "Arrow/Feather"):
+        assert fmt in out
+
+
+def test_preview_of_a_missing_path_lists_the_files(tables: Path) -> None:
+    out = run_cli("preview", "splits", "nope", code=1).output
+    assert "has no file 'nope'" in out
+    assert "train.parquet" in out
+    assert run_cli("preview", "splits", code=2).output.startswith("Usage:")
+
+
 def test_as_is_refused_in_a_terminal(data: Path) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     out = run_cli("use", "mnist", "--as", "x", code=1).output
@@ -402,6 +481,7 @@ LISTINGS = [
     ("versions", "mnist"),
     ("show", "mnist"),
     ("files", "mnist:v0"),
+    ("preview", "mnist", "train.csv"),
     ("diff", "mnist:v0", "mnist:v0"),
     ("lineage", "mnist"),
     ("runs",),

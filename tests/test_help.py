@@ -29,7 +29,7 @@ def _command(path: tuple[str, ...]) -> click.Command:
 
 def test_the_grammar_has_every_command_of_the_issue() -> None:
     top = {p[0] for p in COMMANDS}
-    wanted = "log put use get ls versions show files diff lineage alias tag rm verify gc cache runs"
+    wanted = "log put use get ls versions show files preview diff lineage alias tag rm verify gc cache runs"
     assert set(wanted.split()) <= top
     assert {("cache", "size"), ("cache", "cleanup")} <= set(COMMANDS)
 

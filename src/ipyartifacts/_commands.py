@@ -416,6 +416,36 @@ def files_command(fe: Frontend, spec: str, project: str | None) -> Any:
     return _ops.files(fe, spec, project)
 
 
+@cli.command("preview", context_settings=_CONTEXT)
+@click.argument("spec", metavar="NAME[:ALIAS|:vN]")
+@click.argument("path", metavar="PATH")
+@click.option(
+    "--rows",
+    "-r",
+    default=20,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    metavar="N",
+    help="How many rows to show (--json lists them too).",
+)
+@_project_option
+@_emitting
+def preview_command(fe: Frontend, spec: str, path: str, rows: int, project: str | None) -> Any:
+    """Preview a table file of a version: its schema and first rows, read in place.
+
+    PATH is a table entry of the version: Parquet, CSV, TSV, JSON Lines or Arrow/Feather
+    (`train` finds `train.parquet`, as `artifact.get` does). In a notebook it displays a
+    sortable, filterable grid of the whole table; --json gives the schema, the rows and
+    the row count.
+
+    \b
+    Examples:
+      ipyartifacts preview splits:latest train.parquet --rows 5
+      %artifact preview features:v2 features
+    """
+    return _ops.preview(fe, spec, path, rows, project)
+
+
 @cli.command("diff", context_settings=_CONTEXT)
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")

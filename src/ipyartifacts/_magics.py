@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from pathlib import PurePosixPath
 from typing import Any
 
 import click
@@ -44,7 +45,8 @@ PROG = "%artifact"
 _CELL_COMMANDS = ("log", "put")
 # Commands whose first argument is an artifact name, for tab completion.
 _NAME_COMMANDS = {
-    "use", "get", "show", "files", "versions", "diff", "lineage", "alias", "tag", "rm", "verify",
+    "use", "get", "show", "files", "preview", "versions", "diff", "lineage", "alias", "tag", "rm",
+    "verify",
 }  # fmt: skip
 
 
@@ -160,6 +162,8 @@ def _check_arguments(args: list[str]) -> None:
 
 # Versions and aliases are listed for at most this many matching names (one query each).
 _EXPAND_LIMIT = 20
+# Table paths offered after `preview NAME` (a version may hold 100,000 files).
+_PATH_LIMIT = 200
 
 
 def _artifact_candidates(prefix: str) -> list[str]:
@@ -181,6 +185,22 @@ def _artifact_candidates(prefix: str) -> list[str]:
     return [c for c in dict.fromkeys(out) if c.startswith(prefix)]
 
 
+def _table_candidates(spec: str, prefix: str) -> list[str]:
+    """Table entries (what ``preview`` reads) of version ``spec`` starting with ``prefix``."""
+    import ipyartifacts
+    from ipyartifacts.widgets._table_source import _SUFFIXES
+
+    api = ipyartifacts.Api()
+    qualified = spec if "/" in spec.partition(":")[0] else f"{api._default_project()}/{spec}"
+    out: list[str] = []
+    for path in api.artifact(qualified).manifest.entries:
+        if path.startswith(prefix) and PurePosixPath(path).suffix.lower() in _SUFFIXES:
+            out.append(path)
+            if len(out) >= _PATH_LIMIT:
+                break
+    return out
+
+
 def _type_candidates(prefix: str) -> list[str]:
     """Artifact types already used in the current project (after ``--type``)."""
     import ipyartifacts
@@ -192,8 +212,8 @@ def _type_candidates(prefix: str) -> list[str]:
 def candidates_for(before: str) -> tuple[str, list[str], str]:
     """Completions for the text before the cursor: ``(word being typed, candidates, kind)``.
 
-    ``kind`` is what the candidates are (``command``, ``type`` or ``artifact``), shown by
-    JupyterLab next to each one.
+    ``kind`` is what the candidates are (``command``, ``type``, ``artifact`` or ``path``,
+    the table files ``preview`` reads), shown by JupyterLab next to each one.
     """
     words = before.split()
     typing_word = not before.endswith((" ", "\t"))
@@ -211,6 +231,11 @@ def candidates_for(before: str) -> tuple[str, list[str], str]:
             return current, [], "type"
     if command not in _NAME_COMMANDS or current.startswith("-"):
         return current, [], "artifact"
+    if command == "preview" and position == 3 and not words[2].startswith("-"):
+        try:
+            return current, _table_candidates(words[2], current), "path"
+        except Exception:  # completion must never raise into the editor
+            return current, [], "path"
     if position > 2 and not (command == "diff" and position == 3):
         return current, [], "artifact"
     try:

@@ -29,6 +29,7 @@ from ._results import (
     LineageView,
     MessageView,
     PathView,
+    PreviewView,
     RunsView,
     VersionsView,
     VersionView,
@@ -293,6 +294,7 @@ def files(fe: Frontend, spec: str, project: str | None = None) -> FilesView:
     return FilesView(
         artifact.qualified_name,
         tuple((e.path, e.size, e.digest, e.ref) for e in artifact.files()),
+        artifact=artifact,
     )
 
 
@@ -329,6 +331,61 @@ def diff(
         tables=tuple((t.path, t.summary(), t.to_dict()) for t in found.tables),
         diff=found,
     )
+
+
+#: What ``preview`` reads, for its error message (suffixes as TablePreview reads them).
+PREVIEW_FORMATS = (
+    "Parquet (.parquet, .pq), CSV (.csv), TSV (.tsv, .tab), JSON Lines (.jsonl, .ndjson) "
+    "and Arrow/Feather (.arrow, .feather, .ipc)"
+)
+
+
+def preview(
+    fe: Frontend, spec: str, path: str, rows: int = 20, project: str | None = None
+) -> PreviewView:
+    """The schema and first ``rows`` rows of table entry ``path`` of a version.
+
+    ``path`` may omit ``.parquet`` (as ``artifact.get`` allows). The entry is read in place
+    from the store; only what the first rows need is decoded for Parquet files.
+    """
+    from .widgets._table_source import _SUFFIXES, open_table
+
+    artifact = fe.api(project).artifact(qualify(spec, project))
+    entries = artifact.manifest.entries
+    if path not in entries and f"{path}.parquet" in entries:
+        path = f"{path}.parquet"
+    entry = artifact.get_entry(path)  # not found: the error lists the version's files
+    fmt = _SUFFIXES.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise InvalidPathError(
+            f"Cannot preview {path!r}: preview reads tables only, {PREVIEW_FORMATS}.", path=path
+        )
+    if entry.ref is not None:
+        raise InvalidPathError(
+            f"Cannot preview {path!r}: it is a reference to {entry.ref}, whose bytes are not in "
+            "the store. Download it (`get`) and open the local file.",
+            path=path,
+        )
+    client = artifact._client
+    assert client is not None  # a logged version
+    local = client.local_blob_path(entry.digest)
+    handle = None if local is not None else client.open_blob(entry.digest)
+    try:
+        source = open_table(local if local is not None else handle, format=fmt)
+        count = min(rows, source.num_rows)
+        first = source._slice(0, count) if count else source.schema.empty_table()
+        return PreviewView(
+            artifact.qualified_name,
+            path,
+            tuple((f.name, str(f.type)) for f in source.visible_schema),
+            tuple(first.to_pylist()),
+            source.num_rows,
+            note=source.note,
+            entry=entry,
+        )
+    finally:
+        if handle is not None:
+            handle.close()
 
 
 def lineage(fe: Frontend, spec: str, depth: int = 2, project: str | None = None) -> LineageView:

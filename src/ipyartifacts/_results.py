@@ -38,6 +38,7 @@ __all__ = [
     "LineageView",
     "MessageView",
     "PathView",
+    "PreviewView",
     "Result",
     "RunsView",
     "VersionView",
@@ -201,9 +202,9 @@ class VersionView(Result):
     def widget(self) -> Any:
         if self.artifact is None:
             return None
-        from .widgets import FileBrowser
+        from .widgets import ArtifactView
 
-        return FileBrowser(self.artifact)
+        return ArtifactView(self.artifact)
 
     def _summary(self) -> str:
         return f"{self.qualified_name}"
@@ -361,6 +362,14 @@ class FilesView(Result):
 
     qualified_name: str
     entries: tuple[tuple[str, int, str, str | None], ...]  # path, size, digest, ref
+    artifact: Artifact | None = field(default=None, compare=False, hash=False)
+
+    def widget(self) -> Any:
+        if self.artifact is None:
+            return None
+        from .widgets import FileBrowser
+
+        return FileBrowser(self.artifact)
 
     def _summary(self) -> str:
         return f"{self.qualified_name}: {len(self.entries)} files"
@@ -412,6 +421,13 @@ class DiffView(Result):
     metadata_changes: tuple[tuple[str, Any, Any], ...] = ()  # key, old, new
     tables: tuple[tuple[str, str, dict[str, Any]], ...] = field(default=(), hash=False)
     diff: ArtifactDiff | None = field(default=None, compare=False, hash=False)
+
+    def widget(self) -> Any:
+        if self.diff is None:
+            return None
+        from .widgets import DiffView as DiffWidget
+
+        return DiffWidget(self.diff)
 
     def _summary(self) -> str:
         return f"{self.a} -> {self.b}: {len(self.changes)} changes"
@@ -486,6 +502,83 @@ class DiffView(Result):
                     "tables", ("path", "rows and schema"), tuple((p, s) for p, s, _ in self.tables)
                 )
             )
+        return out
+
+
+# -- table preview ------------------------------------------------------------------------
+
+#: Longest cell shown in text and HTML grids (``--json`` has every value whole).
+PREVIEW_CELL_CHARS = 60
+
+
+def _cell_text(value: Any) -> str:
+    """One table value as a short, single-line string."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (int, float)):
+        text = repr(value)
+    elif isinstance(value, (bytes, bytearray)):
+        text = f"<{len(value)} bytes>"
+    elif isinstance(value, datetime):
+        text = value.isoformat(sep=" ")
+    else:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    text = text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    return text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "\u2026"
+
+
+@dataclass(frozen=True, repr=False)
+class PreviewView(Result):
+    """The schema and first rows of one table entry of a version (``preview``)."""
+
+    qualified_name: str
+    path: str
+    schema: tuple[tuple[str, str], ...]  # (column, Arrow type)
+    rows: tuple[dict[str, Any], ...] = field(hash=False)
+    num_rows: int
+    note: str | None = None
+    entry: Any = field(default=None, compare=False, hash=False)  # ArtifactManifestEntry
+
+    def _summary(self) -> str:
+        return f"{self.qualified_name} {self.path}: {self.num_rows} rows"
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def widget(self) -> Any:
+        if self.entry is None:
+            return None
+        from .widgets import TablePreview
+
+        return TablePreview(self.entry, title=f"{self.qualified_name} / {self.path}")
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "schema": [{"name": n, "type": t} for n, t in self.schema],
+            "rows": [dict(r) for r in self.rows],
+            "num_rows": self.num_rows,
+        }
+
+    def blocks(self) -> list[Block]:
+        title = (
+            f"{self.qualified_name} {self.path}: {self.num_rows:,} row(s), "
+            f"{len(self.schema)} column(s)"
+        )
+        names = tuple(n for n, _ in self.schema)
+        rows = tuple(tuple(_cell_text(r.get(n)) for n in names) for r in self.rows)
+        shown = (
+            f"first {len(rows):,} row(s)" if len(rows) < self.num_rows else f"{len(rows):,} row(s)"
+        )
+        out: list[Block] = [
+            KeyValues(title, self.schema),
+            Grid(shown, names, rows, empty="(no rows)"),
+        ]
+        if self.note:
+            out.append(Line(self.note, "warn"))
         return out
 
 

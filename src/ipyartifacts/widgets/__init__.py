@@ -9,15 +9,24 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ipyartifacts.widgets.artifact_view import ArtifactView
+    from ipyartifacts.widgets.diff_view import DiffView
     from ipyartifacts.widgets.file_browser import FileBrowser
     from ipyartifacts.widgets.lineage_graph import LineageGraph
     from ipyartifacts.widgets.table_preview import TablePreview
     from ipyartifacts.widgets.version_table import VersionTable
 
-__all__ = ["ArtifactView", "FileBrowser", "LineageGraph", "TablePreview", "VersionTable"]
+__all__ = [
+    "ArtifactView",
+    "DiffView",
+    "FileBrowser",
+    "LineageGraph",
+    "TablePreview",
+    "VersionTable",
+]
 
 _LAZY = {
     "ArtifactView": "ipyartifacts.widgets.artifact_view",
+    "DiffView": "ipyartifacts.widgets.diff_view",
     "FileBrowser": "ipyartifacts.widgets.file_browser",
     "LineageGraph": "ipyartifacts.widgets.lineage_graph",
     "TablePreview": "ipyartifacts.widgets.table_preview",
