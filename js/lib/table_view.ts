@@ -37,6 +37,8 @@ export interface TableViewOptions {
   keyColumn?: string;
   selected?: string | null;
   onSelect?: (key: string | null) => void;
+  /** Extra class for a cell from its column and value (e.g. a status badge); null for none. */
+  cellClass?: (column: string, value: unknown) => string | null;
 }
 
 /** Cycle a column's sort: none -> ascending -> descending -> none. */
@@ -73,6 +75,7 @@ export class TableView {
   private readonly range: HTMLElement;
   private readonly sortMarks = new Map<string, HTMLElement>();
   private readonly summaries = new Map<string, HTMLElement>();
+  private readonly filterInputs = new Map<string, HTMLInputElement>();
   private readonly pages = new Lru<number, unknown[][]>(60);
   private readonly inflight = new Set<number>();
   private sort: SortKey[] = [];
@@ -157,6 +160,7 @@ export class TableView {
       attrs: { type: "text", placeholder: "filter…", spellcheck: "false", "data-column": info.name },
     });
     filter.addEventListener("input", () => this.onFilterInput(info, filter));
+    this.filterInputs.set(info.name, filter);
     const summary = el("div", { cls: "ipa-summary", text: "…" });
     this.summaries.set(info.name, summary);
     return el("div", { cls: "ipa-th", attrs: { role: "columnheader", "data-column": info.name } }, [
@@ -165,6 +169,20 @@ export class TableView {
       filter,
       summary,
     ]);
+  }
+
+  /** Type `text` into a column's filter box (as the user would); "" clears it. */
+  setFilterText(column: string, text: string): void {
+    const input = this.filterInputs.get(column);
+    const info = this.opts.columns.find((c) => c.name === column);
+    if (!input || !info) return;
+    input.value = text;
+    this.onFilterInput(info, input);
+  }
+
+  /** The text in a column's filter box. */
+  filterText(column: string): string {
+    return this.filterInputs.get(column)?.value ?? "";
   }
 
   private onFilterInput(info: ColumnInfo, input: HTMLInputElement): void {
@@ -256,6 +274,8 @@ export class TableView {
         cell.textContent = "…";
         cell.classList.add("ipa-pending");
         cell.classList.remove("ipa-null");
+        if (cell.dataset.extra) cell.classList.remove(cell.dataset.extra);
+        cell.dataset.extra = "";
         continue;
       }
       const value = values[j];
@@ -267,6 +287,12 @@ export class TableView {
         info.format === "bytes" && value !== null ? formatBytes(Number(value)) : formatCell(value);
       cell.textContent = text;
       cell.title = text.length > 30 ? text.slice(0, 2000) : "";
+      if (this.opts.cellClass) {
+        const extra = this.opts.cellClass(info.name, value);
+        if (cell.dataset.extra && cell.dataset.extra !== extra) cell.classList.remove(cell.dataset.extra);
+        if (extra) cell.classList.add(extra);
+        cell.dataset.extra = extra ?? "";
+      }
     }
     if (this.keyIndex >= 0) {
       const key = values ? formatCell(values[this.keyIndex]) : null;

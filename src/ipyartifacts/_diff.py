@@ -161,6 +161,31 @@ class ArtifactDiff:
         items = "".join(f"<li><code>{html.escape(line.strip())}</code></li>" for line in rest)
         return f"<div><b>{html.escape(head)}</b><ul>{items}</ul></div>"
 
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Text and HTML always; in a Jupyter kernel also the DiffView widget.
+
+        Front ends without the widget manager (nbconvert, GitHub) show the HTML.
+        """
+        bundle: dict[str, Any] = {"text/plain": str(self), "text/html": self._repr_html_()}
+        from .widgets._display import _in_kernel
+
+        if not _in_kernel():
+            return bundle
+        try:
+            from .widgets.diff_view import DiffView
+
+            view: Any = DiffView(self)._repr_mimebundle_()
+        except Exception:  # a missing bundle or widget must not hide the diff: HTML it is
+            return bundle
+        if isinstance(view, tuple):  # (data, metadata), as anywidget returns it
+            view = view[0]
+        mime = "application/vnd.jupyter.widget-view+json"
+        if isinstance(view, dict) and mime in view:
+            bundle[mime] = view[mime]
+        return bundle
+
 
 def _short(value: Any, limit: int = 60) -> str:
     text = json.dumps(value, sort_keys=True, default=str)
