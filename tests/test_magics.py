@@ -509,6 +509,97 @@ def test_completion_lists_versions_only_for_a_few_names(
     assert _magics._artifact_candidates("ab:") == ["ab:v0", "ab:latest"]
 
 
+# -- preview, and which widget each result shows ------------------------------------------------
+
+HOSTILE = "<img src=x onerror=window.__pwned=1>"
+
+
+@pytest.fixture
+def table_data(work: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = work / "tables"
+    folder.mkdir()
+    pq.write_table(pa.table({"id": [1, 2, 3], "s": ["a", HOSTILE, "c"]}), folder / "t.parquet")
+    write(folder / "notes.md", "# not a table\n")
+    write(folder / "sub" / "e.csv", "x\n1\n")
+    return folder
+
+
+def test_preview_returns_a_result_that_displays_rows(
+    ip: InteractiveShell, table_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipyartifacts import _results
+
+    cell(ip, "%artifact log tables -n splits -t dataset")
+    shown = cell(ip, "%artifact preview splits t --rows 2")
+    assert type(shown).__name__ == "PreviewView"
+    assert (shown.path, shown.num_rows, len(shown)) == ("t.parquet", 3, 2)
+    bundle = shown._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html"}
+    assert "first 2 row(s)" in bundle["text/plain"]
+    assert HOSTILE in bundle["text/plain"]
+    assert "<img" not in bundle["text/html"]
+    assert "&lt;img src=x onerror=window.__pwned=1&gt;" in bundle["text/html"]
+    monkeypatch.setattr(_results, "_in_kernel", lambda: True)
+    bundle = shown._repr_mimebundle_()
+    assert _results.WIDGET_MIME in bundle
+    widget = shown.widget()
+    assert type(widget).__name__ == "TablePreview"
+    assert widget.num_rows == 3
+    assert [c["name"] for c in widget.columns] == ["id", "s"]
+    data = cell(ip, "%artifact preview splits:v0 sub/e.csv --json")
+    assert data == {"schema": [{"name": "x", "type": "int64"}], "rows": [{"x": 1}], "num_rows": 1}
+
+
+def test_preview_of_a_non_table_is_a_usage_error(
+    ip: InteractiveShell, table_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cell(ip, "%artifact log tables -n splits -t dataset")
+    message = failing(ip, "%artifact preview splits notes.md", capsys)
+    assert "Cannot preview 'notes.md'" in message
+    assert "Parquet" in message
+    assert "JSON Lines" in message
+
+
+def test_each_result_shows_its_widget_in_a_kernel(
+    ip: InteractiveShell, table_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipyartifacts import _results
+
+    cell(ip, "%artifact log tables -n splits -t dataset")
+    write(table_data / "sub" / "e.csv", "x\n1\n2\n")
+    cell(ip, "%artifact log tables -n splits -t dataset --meta note=new")
+    monkeypatch.setattr(_results, "_in_kernel", lambda: True)
+    kinds = {
+        "show splits": "ArtifactView",
+        "files splits": "FileBrowser",
+        "versions splits": "VersionTable",
+        "diff splits:v0 v1": "DiffView",
+        "lineage splits": "LineageGraph",
+        "preview splits t.parquet": "TablePreview",
+    }
+    for line, kind in kinds.items():
+        result = cell(ip, f"%artifact {line}")
+        assert type(result.widget()).__name__ == kind, line
+        bundle = result._repr_mimebundle_()
+        assert {"text/plain", "text/html", _results.WIDGET_MIME} <= set(bundle), line
+    diff = cell(ip, "%artifact diff splits:v0 v1").widget()
+    assert diff.counts["modified"] == 1
+    assert diff.metadata == [{"key": "note", "kind": "added", "old": None, "new": '"new"'}]
+
+
+def test_tab_completes_table_paths_after_preview(ip: InteractiveShell, table_data: Path) -> None:
+    from ipyartifacts._magics import candidates_for
+
+    cell(ip, "%artifact log tables -n splits -t dataset")
+    assert candidates_for("%artifact preview spl")[1] == ["splits", "splits:v0", "splits:latest"]
+    assert candidates_for("%artifact preview splits ") == ("", ["sub/e.csv", "t.parquet"], "path")
+    assert candidates_for("%artifact preview splits:v0 t") == ("t", ["t.parquet"], "path")
+    assert candidates_for("%artifact preview nothere ")[1] == []
+
+
 # -- notebook path discovery -------------------------------------------------------------------
 
 

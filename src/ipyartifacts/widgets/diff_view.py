@@ -80,7 +80,8 @@ def files_table(diff: ArtifactDiff) -> pa.Table:
 
 
 def _value_text(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    # JSON even for strings: a change from "1" to 1 must not read as "1" -> "1".
+    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "\u2026"
 
 
