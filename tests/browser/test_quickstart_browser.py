@@ -7,6 +7,7 @@ discover its notebook, nor whether results render as widgets there; this test ca
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -43,9 +44,14 @@ def test_quickstart_runs_in_jupyterlab(page: Any, lab: Lab) -> None:
         cell = cells.filter(has_text=source)
         cell.scroll_into_view_if_needed()
         screenshot(cell, shot)
-    # The diff has no widget: its HTML shows, with the file marks and the metadata change.
+    # The diff renders as the DiffView widget, with the file counts and the metadata change.
     diff = cells.filter(has_text="%artifact diff points:first v1")
-    expect(diff.locator(".ipa-r")).to_contain_text("1 added, 0 removed, 1 modified")
+    summary = diff.locator(".ipa-diff-summary")
+    expect(summary).to_have_attribute(
+        "aria-label", re.compile(r"^1 added · 0 removed · 1 modified")
+    )
+    expect(diff.locator(".ipa-diff-meta tbody tr")).not_to_have_count(0)
+    expect(diff.locator(".ipa-r")).to_have_count(0)  # the HTML fallback is not shown
     assert page.errors == []
 
     # JupyterLab told the kernel which notebook it runs: every log and use recorded it.
