@@ -9,15 +9,13 @@ edited and saved.
 from __future__ import annotations
 
 import os
-import stat as stat_mod
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _download, _progress
+from . import _download
 from ._config import artifact_dir, default_project
+from ._entry import ArtifactManifestEntry
 from ._manifest import Manifest, ManifestEntry
 from ._names import LATEST, check_metadata, unique, validate_alias, validate_name, validate_tag
 from ._paths import join_logical, validate_logical_path
@@ -33,38 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["Artifact", "ArtifactManifestEntry"]
 
 Policy = Literal["mutable", "immutable"]
-_INGEST_THREADS = 4
-
-
-class ArtifactManifestEntry:
-    """One file of an artifact, with a ``download()`` of its own (W&B's entry object)."""
-
-    def __init__(self, artifact: Artifact, entry: ManifestEntry) -> None:
-        self._artifact = artifact
-        self._entry = entry
-
-    path = property(lambda self: self._entry.path, doc="Logical path inside the artifact.")
-    digest = property(lambda self: self._entry.digest, doc="BLAKE3 digest of the bytes.")
-    size = property(lambda self: self._entry.size, doc="Size in bytes.")
-    ref = property(lambda self: self._entry.ref, doc="Reference URI, or None for stored files.")
-    extra = property(lambda self: dict(self._entry.extra), doc="Extra facts (ETag ...).")
-
-    def __repr__(self) -> str:
-        return f"<ArtifactManifestEntry {self.path!r} {self.size} bytes>"
-
-    def download(self, root: str | os.PathLike[str] | None = None, skip_cache: bool = False) -> str:
-        """Download this one file; return its local path.
-
-        Examples
-        --------
-        >>> path = artifact.get_entry("train.csv").download()  # doctest: +SKIP
-        """
-        del skip_cache  # every download is verified; there is no separate cache to skip
-        art = self._artifact
-        client, _record = art._require_logged("download an entry")
-        target = Path(root) if root is not None else art._default_root()
-        _download.place_entries(client, [self._entry], target)
-        return str(target / self._entry.path)
 
 
 class Artifact:
@@ -240,40 +206,9 @@ class Artifact:
         from ._filters import select_files
 
         files = select_files(root, include, exclude)
-        client = self._staging_client()
-
-        def work(rel: str) -> tuple[str, str, int, Path]:
-            src = root / rel
-            logical = validate_logical_path(join_logical(prefix, rel))
-            if policy == "mutable":
-                digest, size = client.ingest(src)
-            else:
-                digest, size = client.digest_of(src)
-            return logical, digest, size, src
-
-        # Files the stat cache knows cost a stat each: do those inline (threads would only
-        # add overhead), and read the rest in a small pool.
-        results: list[tuple[str, str, int, Path]] = []
-        unknown: list[str] = []
-        for rel in files:
-            src = root / rel
-            known = client.known_digest(src, need_blob=policy == "mutable")
-            if known is None:
-                unknown.append(rel)
-            else:
-                logical = validate_logical_path(join_logical(prefix, rel))
-                results.append((logical, known[0], known[1], src))
-        if unknown:
-            todo = sum(_size_or_zero(root / rel) for rel in unknown)
-            verb = "Storing" if policy == "mutable" else "Hashing"
-            with (
-                _progress.task(f"{verb} {root.name or root}", len(unknown), todo) as bar,
-                ThreadPoolExecutor(_INGEST_THREADS) as pool,
-            ):
-                for result in pool.map(work, unknown):
-                    results.append(result)
-                    bar.advance(1, result[2])
-        client.stat_cache.flush()
+        logicals = {rel: validate_logical_path(join_logical(prefix, rel)) for rel in files}
+        found = self._staging_client().ingest_tree(root, files, store_bytes=policy == "mutable")
+        results = [(logicals[rel], digest, size, root / rel) for rel, digest, size in found]
         for logical, digest, size, src in results:
             self._put(logical, ManifestEntry(logical, digest, size), overwrite=merge)
             if policy == "immutable":
@@ -868,34 +803,9 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _size_or_zero(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
-
-
 def _check_policy(policy: str) -> None:
     if policy not in ("mutable", "immutable"):
         raise ValueError(f"policy must be 'mutable' or 'immutable', got {policy!r}.")
-
-
-def _walk(root: Path) -> Iterator[str]:
-    """Relative posix paths of the files under ``root`` (following file symlinks only)."""
-    stack = [("", root)]
-    while stack:
-        rel, folder = stack.pop()
-        with os.scandir(folder) as it:
-            for item in it:
-                sub = f"{rel}{item.name}"
-                if item.is_dir(follow_symlinks=False):
-                    stack.append((sub + "/", Path(item.path)))
-                elif item.is_file(follow_symlinks=True):
-                    yield sub
-                elif item.is_symlink():
-                    continue  # dangling link or link to a folder
-                elif not stat_mod.S_ISREG(item.stat(follow_symlinks=False).st_mode):
-                    continue  # sockets, fifos, devices: not data
 
 
 def _transfer(source: Client, target: Client, entries: Any, pending: dict[str, Path]) -> None:
