@@ -452,7 +452,7 @@ def test_lifecycle_on_postgres(
     from datetime import datetime, timezone
 
     import ipyartifacts._artifact as artifact_mod
-    import ipyartifacts.catalog.catalog as catalog_mod
+    import ipyartifacts.catalog._common as catalog_mod  # the catalog's one clock
 
     monkeypatch.setenv("IPYARTIFACTS_DATABASE_URL", postgres_url)
     for i in range(4):

@@ -20,7 +20,7 @@ from tests.helpers import write
 def advance(monkeypatch: pytest.MonkeyPatch) -> Callable[[timedelta], None]:
     """Move the clock of the catalog and of Artifact.state forward by a delta."""
     import ipyartifacts._artifact as artifact_mod
-    import ipyartifacts.catalog.catalog as catalog_mod
+    import ipyartifacts.catalog._common as catalog_mod  # the catalog's one clock
 
     def move(delta: timedelta) -> None:
         def future() -> datetime:

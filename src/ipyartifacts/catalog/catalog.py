@@ -7,13 +7,11 @@ that inserts the version, backed by ``UNIQUE(collection, number)`` and a retry.
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -22,45 +20,23 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .._names import LATEST, dumps, version_number
-from .._records import CollectionRecord, RunRecord, VersionEdit, VersionRecord
+from .._records import RunRecord, VersionRecord
 from ..errors import (
     ArtifactNotFoundError,
     ArtifactStateError,
     ArtifactTypeMismatchError,
     StoreError,
 )
+from . import _common
 from . import schema as s
+from ._common import COMMITTED, DELETED, actor, aware
 from .dialect import WRITE, make_engine
 from .migrations import apply_migrations
+from .queries import QueriesMixin
 
 __all__ = ["Catalog", "CommitRequest"]
 
-COMMITTED = "committed"
-DELETED = "deleted"
 _RETRIES = 20
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-@functools.cache
-def _actor() -> str:
-    """``user@host`` of this process, recorded with every edit."""
-    import getpass
-    import socket
-
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry / no login name (containers)
-        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    return f"{user}@{socket.gethostname()}"[:256]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
 
 
 class _Unset:
@@ -109,7 +85,7 @@ class CommitRequest:
         self.provenance = provenance or {}
 
 
-class Catalog:
+class Catalog(QueriesMixin):
     """SQL catalog over SQLite (embedded) or PostgreSQL (team)."""
 
     def __init__(self, url: str) -> None:
@@ -166,7 +142,7 @@ class Catalog:
                 return int(
                     conn.execute(
                         s.projects.insert()
-                        .values(name=name, created_at=utcnow())
+                        .values(name=name, created_at=_common.utcnow())
                         .returning(s.projects.c.id)
                     ).scalar_one()
                 )
@@ -223,8 +199,8 @@ class Catalog:
             host=m["host"],
             provenance=json.loads(m["provenance"]),
             state=m["state"],
-            started_at=_aware(m["started_at"]),  # type: ignore[arg-type]
-            finished_at=_aware(m["finished_at"]),
+            started_at=aware(m["started_at"]),  # type: ignore[arg-type]
+            finished_at=aware(m["finished_at"]),
         )
 
     def get_run(self, run_id: str) -> RunRecord:
@@ -288,7 +264,7 @@ class Catalog:
             .order_by(s.tags.c.tag)
         ):
             tag_map.setdefault(vid, []).append(tag)
-        now = utcnow()
+        now = _common.utcnow()
         latest: dict[int, int | None] = {}
         out = []
         for row in rows:
@@ -312,9 +288,9 @@ class Catalog:
                     file_count=m["file_count"],
                     description=m["description"],
                     metadata=json.loads(m["metadata"]),
-                    created_at=_aware(m["created_at"]),  # type: ignore[arg-type]
+                    created_at=aware(m["created_at"]),  # type: ignore[arg-type]
                     created_by=m["created_by"],
-                    expires_at=_aware(m["expires_at"]),
+                    expires_at=aware(m["expires_at"]),
                     aliases=tuple(names),
                     tags=tuple(tag_map.get(m["id"], [])),
                     collection_description=m["collection_description"],
@@ -337,7 +313,7 @@ class Catalog:
 
     def resolve(self, project: str, name: str, alias: str) -> VersionRecord:
         """Find the live version ``project/name:alias`` (alias: latest, vN or custom)."""
-        now = utcnow()
+        now = _common.utcnow()
         with self._read() as conn:
             coll = conn.execute(
                 select(s.collections.c.id)
@@ -389,7 +365,7 @@ class Catalog:
             return ""
         if row.state == DELETED:
             return f" v{number} was deleted."
-        expired = _aware(row.expires_at)
+        expired = aware(row.expires_at)
         return f" v{number} expired on {expired:%Y-%m-%d %H:%M} UTC." if expired else ""
 
     def _collection_names(self, conn: Connection, project: str) -> list[str]:
@@ -424,7 +400,7 @@ class Catalog:
 
     def list_versions(self, project: str, name: str) -> list[VersionRecord]:
         """Live versions of one collection, newest first."""
-        now = utcnow()
+        now = _common.utcnow()
         with self._read() as conn:
             rows = conn.execute(
                 self._version_select()
@@ -454,7 +430,7 @@ class Catalog:
         )
 
     def _commit(self, conn: Connection, req: CommitRequest) -> tuple[VersionRecord, bool]:
-        now = utcnow()
+        now = _common.utcnow()
         pid = self._project_id(conn, req.project, create=True)
         coll_row = conn.execute(
             select(s.collections.c.id, s.collections.c.type).where(
@@ -566,12 +542,12 @@ class Catalog:
         old = conn.execute(select(s.versions).where(s.versions.c.id == vid)).first()
         if old is None:
             raise ArtifactNotFoundError(f"No artifact version with id {vid!r}.", name=vid)
-        now = utcnow()
+        now = _common.utcnow()
         for field, value in changes.items():
             before = old._mapping[field]
             if field == "expires_at":
-                aware = _aware(before)
-                before = aware.isoformat() if aware is not None else None
+                when = aware(before)
+                before = when.isoformat() if when is not None else None
                 after = value.isoformat() if value else None
             else:
                 after = value
@@ -597,8 +573,8 @@ class Catalog:
                 old=old,
                 new=new,
                 by=by,
-                actor=_actor(),
-                at=at or utcnow(),
+                actor=actor(),
+                at=at or _common.utcnow(),
             )
         )
 
@@ -677,7 +653,7 @@ class Catalog:
                     run_id=run_id,
                     version_id=version_id,
                     role=role,
-                    at=utcnow(),
+                    at=_common.utcnow(),
                     provenance=dumps(provenance),
                 )
             )
@@ -696,7 +672,7 @@ class Catalog:
             self._add_usage(conn, run_id, version_id, role, provenance or {})
 
     def versions_of_run(self, run_id: str, role: str) -> list[VersionRecord]:
-        now = utcnow()
+        now = _common.utcnow()
         with self._read() as conn:
             rows = conn.execute(
                 self._version_select()
@@ -724,187 +700,3 @@ class Catalog:
                     select(s.versions.c.manifest_digest).where(s.versions.c.state == COMMITTED)
                 ).scalars()
             )
-
-    # -- deletion, queries and GC (see _query.py and _gc.py) ---------------------
-
-    def delete_version(
-        self, version_id: str, *, delete_aliases: bool = False, by: str | None = None
-    ) -> VersionRecord:
-        """Mark a version deleted. Its number is never reused; its blobs go at the next GC.
-
-        Refuses (ArtifactStateError) while custom aliases point at it, unless
-        ``delete_aliases`` is true, which removes them in the same transaction.
-        """
-        with self._write() as conn:
-            current = self._one(conn, version_id)
-            if current.state == DELETED:
-                return current
-            custom = [a for a in current.aliases if a != LATEST]
-            if custom and not delete_aliases:
-                raise ArtifactStateError(
-                    f"Cannot delete {current.project}/{current.name}:v{current.number}: "
-                    f"alias{'es' if len(custom) > 1 else ''} {', '.join(map(repr, custom))} "
-                    f"point{'' if len(custom) > 1 else 's'} at it. Move "
-                    f"{'them' if len(custom) > 1 else 'it'} to another version first, or call "
-                    "delete(delete_aliases=True) to remove them with it."
-                )
-            for alias in custom:
-                conn.execute(
-                    delete(s.aliases).where(
-                        s.aliases.c.version_id == version_id, s.aliases.c.alias == alias
-                    )
-                )
-                self._record_edit(conn, version_id, "alias", alias, None, by)
-            conn.execute(
-                update(s.versions).where(s.versions.c.id == version_id).values(state=DELETED)
-            )
-            self._record_edit(conn, version_id, "state", COMMITTED, DELETED, by)
-            return self._one(conn, version_id)
-
-    def edits_of(self, version_id: str) -> list[VersionEdit]:
-        """Every recorded edit of a version, oldest first."""
-        with self._read() as conn:
-            rows = conn.execute(
-                select(s.edits).where(s.edits.c.version_id == version_id).order_by(s.edits.c.id)
-            ).all()
-        return [
-            VersionEdit(
-                field=r.field,
-                old=r.old,
-                new=r.new,
-                run_id=r.by,
-                actor=r.actor,
-                at=_aware(r.at),  # type: ignore[arg-type]
-            )
-            for r in rows
-        ]
-
-    def iter_versions(
-        self,
-        project: str,
-        *,
-        name: str | None = None,
-        type: str | None = None,
-        tags: Sequence[str] = (),
-        metadata_contains: Sequence[str] = (),
-        batch_size: int = 500,
-    ) -> Iterator[VersionRecord]:
-        """Live versions matching the filters, newest first, fetched ``batch_size`` at a time.
-
-        Keyset pagination on (created_at, id) for all collections, (number) for one, so
-        memory stays bounded however many versions match. ``metadata_contains``: texts the
-        stored metadata JSON must contain (a portable LIKE prefilter; callers re-check).
-        """
-        now = utcnow()
-        base = self._version_select().where(s.projects.c.name == project, self._live(now))
-        if name is not None:
-            base = base.where(s.collections.c.name == name)
-        if type is not None:
-            base = base.where(s.collections.c.type == type)
-        for tag in _unique_tags(tags):
-            base = base.where(
-                s.versions.c.id.in_(select(s.tags.c.version_id).where(s.tags.c.tag == tag))
-            )
-        for text in metadata_contains:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            base = base.where(s.versions.c.metadata.like(f"%{escaped}%", escape="\\"))
-        if name is not None:
-            order = [s.versions.c.number.desc()]
-        else:
-            order = [s.versions.c.created_at.desc(), s.versions.c.id.desc()]
-        last: Row[Any] | None = None
-        while True:
-            query = base.order_by(*order).limit(batch_size)
-            if last is not None:
-                m = last._mapping
-                if name is not None:
-                    query = query.where(s.versions.c.number < m["number"])
-                else:
-                    query = query.where(
-                        or_(
-                            s.versions.c.created_at < m["created_at"],
-                            and_(
-                                s.versions.c.created_at == m["created_at"],
-                                s.versions.c.id < m["id"],
-                            ),
-                        )
-                    )
-            with self._read() as conn:
-                rows = conn.execute(query).all()
-                records = self._records(conn, rows)
-            yield from records
-            if len(rows) < batch_size:
-                return
-            last = rows[-1]
-
-    def list_collections(self, project: str, type: str | None = None) -> list[CollectionRecord]:
-        """Collections with live versions in a project (optionally of one type), by name."""
-        now = utcnow()
-        live = (
-            select(
-                s.versions.c.collection_id,
-                func.count().label("n"),
-                func.max(s.versions.c.number).label("top"),
-            )
-            .where(self._live(now))
-            .group_by(s.versions.c.collection_id)
-            .subquery()
-        )
-        query = (
-            select(
-                s.collections.c.name,
-                s.collections.c.type,
-                s.collections.c.description,
-                s.collections.c.created_at,
-                live.c.n,
-                live.c.top,
-            )
-            .join(s.projects, s.projects.c.id == s.collections.c.project_id)
-            .join(live, live.c.collection_id == s.collections.c.id)
-            .where(s.projects.c.name == project)
-            .order_by(s.collections.c.name)
-        )
-        if type is not None:
-            query = query.where(s.collections.c.type == type)
-        with self._read() as conn:
-            rows = conn.execute(query).all()
-        return [
-            CollectionRecord(
-                project=project,
-                name=r.name,
-                type=r.type,
-                description=r.description,
-                created_at=_aware(r.created_at),  # type: ignore[arg-type]
-                version_count=int(r.n or 0),
-                latest_number=r.top,
-            )
-            for r in rows
-        ]
-
-    def list_types(self, project: str) -> list[str]:
-        """Artifact types of a project's collections that have live versions, sorted."""
-        return sorted({c.type for c in self.list_collections(project)})
-
-    def live_manifest_digests(self) -> dict[str, str]:
-        """Manifest digest -> a version naming it, for every live (committed, unexpired) version."""
-        now = utcnow()
-        out: dict[str, str] = {}
-        with self._read() as conn:
-            query = (
-                select(
-                    s.versions.c.manifest_digest,
-                    s.projects.c.name,
-                    s.collections.c.name,
-                    s.versions.c.number,
-                )
-                .join(s.collections, s.collections.c.id == s.versions.c.collection_id)
-                .join(s.projects, s.projects.c.id == s.collections.c.project_id)
-                .where(self._live(now))
-            )
-            for digest, project, name, number in conn.execute(query):
-                out.setdefault(digest, f"{project}/{name}:v{number}")
-        return out
-
-
-def _unique_tags(tags: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys([tags] if isinstance(tags, str) else tags))
