@@ -42,7 +42,7 @@ def make_tree(root: Path, files: int) -> None:
 
 
 def bench_filters(tmp: Path, files: int, repeat: int) -> None:
-    from ipyartifacts._filters import select_files
+    from ipyartifacts.core.filters import select_files
 
     root = tmp / "tree"
     make_tree(root, files)

@@ -25,7 +25,6 @@ import json, sys, time, tracemalloc
 from pathlib import Path
 import numpy as np, pandas, pyarrow as pa, pyarrow.compute, pyarrow.csv, pyarrow.parquet as pq
 import ipyartifacts as wandb
-from ipyartifacts._diff import diff_versions
 
 rows, budget, key, work = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] or None, Path(sys.argv[4])
 if not (work / "o").exists():
@@ -56,7 +55,7 @@ a, b = api.artifact("bench/t:v0"), api.artifact("bench/t:v1")
 a.manifest, b.manifest
 tracemalloc.start()
 started = time.perf_counter()
-t = diff_versions(a, b, key=key, memory_budget=budget).table("t.parquet")
+t = api.diff(a, b, key=key, memory_budget=budget).table("t.parquet")
 elapsed = time.perf_counter() - started
 _, peak = tracemalloc.get_traced_memory()
 print(json.dumps({"seconds": round(elapsed, 2), "peak_mb": round((peak + pa.default_memory_pool().max_memory()) / 2**20, 1),
@@ -67,8 +66,8 @@ print(json.dumps({"seconds": round(elapsed, 2), "peak_mb": round((peak + pa.defa
 GC = """
 import json, os, sys, time
 import ipyartifacts as wandb
-from ipyartifacts._client import get_client
-from ipyartifacts._manifest import ManifestEntry
+from ipyartifacts.core.client import get_client
+from ipyartifacts.store.manifest import ManifestEntry
 
 blobs = int(sys.argv[1])
 client = get_client()
@@ -91,8 +90,8 @@ print(json.dumps({"blobs": blobs, "removed": report.blobs_removed, "gc_seconds":
 MANIFESTS = """
 import json, sys, time
 import ipyartifacts as wandb
-from ipyartifacts._client import get_client
-from ipyartifacts._manifest import ManifestEntry
+from ipyartifacts.core.client import get_client
+from ipyartifacts.store.manifest import ManifestEntry
 
 n = int(sys.argv[1])
 client = get_client()

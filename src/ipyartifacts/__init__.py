@@ -13,18 +13,16 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from . import errors
-from ._api import Api
-from ._artifact import Artifact, ArtifactManifestEntry
-from ._cache import ArtifactCache, CacheCleanupReport
-from ._diff import ArtifactDiff, FileChange, MetadataChange
-from ._gc import DEFAULT_GRACE, GCReport
-from ._manifest import Manifest, ManifestEntry
-from ._query import ArtifactCollection, ArtifactFiles, ArtifactType
-from ._records import VersionEdit
-from ._run import Run, finish, init
-from ._version import __version__
-from .errors import (
+from ipyartifacts import errors
+from ipyartifacts._version import __version__
+from ipyartifacts.api.api import Api
+from ipyartifacts.api.artifact import Artifact, ArtifactManifestEntry
+from ipyartifacts.api.query import ArtifactCollection, ArtifactFiles, ArtifactType
+from ipyartifacts.api.run import Run, finish, init
+from ipyartifacts.core.cache import ArtifactCache, CacheCleanupReport
+from ipyartifacts.core.diff import ArtifactDiff, FileChange, MetadataChange
+from ipyartifacts.core.gc import DEFAULT_GRACE, GCReport
+from ipyartifacts.errors import (
     ArtifactError,
     ArtifactNotFoundError,
     ArtifactStateError,
@@ -40,6 +38,8 @@ from .errors import (
     TooManyObjectsError,
     VerificationError,
 )
+from ipyartifacts.store.manifest import Manifest, ManifestEntry
+from ipyartifacts.store.records import VersionEdit
 
 __all__ = [
     "Api",
@@ -88,14 +88,14 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # ``ipyartifacts.run`` is the active run (None when no run is active), like ``wandb.run``.
     if name == "run":
-        from ._run import active_run
+        from ipyartifacts.api.run import active_run
 
         return active_run()
     raise AttributeError(f"module 'ipyartifacts' has no attribute {name!r}")
 
 
 def _require_run(action: str) -> Run:
-    from ._run import active_run
+    from ipyartifacts.api.run import active_run
 
     current = active_run()
     if current is None:
@@ -133,14 +133,14 @@ def load_ipython_extension(ipython: Any) -> None:
 
     Imported lazily, so ``import ipyartifacts`` does not import IPython or click.
     """
-    from ._magics import load_ipython_extension as load
+    from ipyartifacts.frontends.magics import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext ipyartifacts``: stop recording notebook provenance."""
-    from ._magics import unload_ipython_extension as unload
+    from ipyartifacts.frontends.magics import unload_ipython_extension as unload
 
     unload(ipython)
 

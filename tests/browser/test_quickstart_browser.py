@@ -1,6 +1,6 @@
 """The quickstart notebook in a real JupyterLab: run all, widgets render, provenance names it.
 
-nbclient (tests/test_notebooks.py) cannot tell whether JupyterLab really lets the kernel
+nbclient (tests/frontends/test_notebooks.py) cannot tell whether JupyterLab really lets the kernel
 discover its notebook, nor whether results render as widgets there; this test can.
 """
 

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import ipyartifacts
-from ipyartifacts._diff import ArtifactDiff, FileChange, MetadataChange
+from ipyartifacts.core.diff import ArtifactDiff, FileChange, MetadataChange
 from ipyartifacts.widgets import DiffView
 from ipyartifacts.widgets._display import _WIDGET_MIME
 from tests.helpers import write

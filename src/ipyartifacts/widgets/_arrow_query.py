@@ -11,12 +11,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from ipyartifacts.widgets._messages import (
-    FILTER_OPS,
-    BadRequestError,
-    ColumnInfo,
-    ColumnKind,
-)
+from ipyartifacts.widgets._messages import FILTER_OPS, BadRequestError, ColumnInfo, ColumnKind
 
 if TYPE_CHECKING:
     import pyarrow as pa

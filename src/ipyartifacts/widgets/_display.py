@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     from ipyartifacts import Artifact, Run
-    from ipyartifacts._query import ArtifactCollection
+    from ipyartifacts.api.query import ArtifactCollection
+    from ipyartifacts.core.diff import ArtifactDiff
 
     Displayable: TypeAlias = "Artifact | Run | ArtifactCollection"
 
@@ -166,3 +167,25 @@ def mimebundle(obj: Displayable, **kwargs: Any) -> tuple[dict[str, Any], dict[st
             data[_WIDGET_MIME] = view_data[_WIDGET_MIME]
             metadata.update(view_metadata or {})
     return data, metadata
+
+
+def diff_mimebundle(diff: ArtifactDiff) -> dict[str, Any]:
+    """Display data for an ArtifactDiff (what its ``_repr_mimebundle_`` returns).
+
+    Text and escaped HTML always; in a Jupyter kernel also the DiffView widget. A missing
+    bundle or a failing widget never hides the diff: the HTML is shown instead.
+    """
+    bundle: dict[str, Any] = {"text/plain": str(diff), "text/html": diff._repr_html_()}
+    if not _in_kernel():
+        return bundle
+    try:
+        from ipyartifacts.widgets.diff_view import DiffView
+
+        view: Any = DiffView(diff)._repr_mimebundle_()
+    except Exception:  # a missing bundle or widget must not hide the diff: HTML it is
+        return bundle
+    if isinstance(view, tuple):  # (data, metadata), as anywidget returns it
+        view = view[0]
+    if isinstance(view, dict) and _WIDGET_MIME in view:
+        bundle[_WIDGET_MIME] = view[_WIDGET_MIME]
+    return bundle

@@ -14,12 +14,7 @@ import anywidget
 import traitlets
 
 from ipyartifacts.widgets._arrow_query import describe_columns
-from ipyartifacts.widgets._messages import (
-    BadRequestError,
-    ClusterMember,
-    ErrorResponse,
-    Response,
-)
+from ipyartifacts.widgets._messages import BadRequestError, ClusterMember, ErrorResponse, Response
 from ipyartifacts.widgets._static import static_file
 from ipyartifacts.widgets._table_source import MemorySource
 from ipyartifacts.widgets._table_widget import handle_table_request, no_id_error, request_id

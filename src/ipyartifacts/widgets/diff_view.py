@@ -19,7 +19,7 @@ from ipyartifacts.widgets._table_widget import TableWidget
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from ipyartifacts._diff import ArtifactDiff
+    from ipyartifacts.core.diff import ArtifactDiff
 
 #: Status cells carry their badge symbol, so sorting groups them and filters match words.
 STATUS = {"added": "+ added", "removed": "- removed", "modified": "~ modified"}

@@ -1,0 +1,293 @@
+"""``Api``: read and query the store outside of a run (W&B's ``wandb.Api``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from ipyartifacts.api.artifact import Artifact
+from ipyartifacts.api.run import Run, active_run
+from ipyartifacts.core.client import Client, get_client
+from ipyartifacts.core.gc import DEFAULT_GRACE
+from ipyartifacts.errors import ArtifactNotFoundError, ArtifactTypeMismatchError, InvalidNameError
+from ipyartifacts.store.config import default_project
+from ipyartifacts.store.names import parse_spec, validate_name
+
+if TYPE_CHECKING:
+    from ipyartifacts.api.query import ArtifactCollection, ArtifactType
+    from ipyartifacts.core.cache import ArtifactCache
+    from ipyartifacts.core.diff import ArtifactDiff
+    from ipyartifacts.core.gc import GCReport
+
+__all__ = ["Api"]
+
+
+class Api:
+    """Query artifacts and runs in a store.
+
+    Parameters
+    ----------
+    store : str or path, optional
+        Defaults to ``$IPYARTIFACTS_STORE``, else the user-data dir.
+    overrides : dict, optional
+        W&B compatibility: ``{"project": ...}`` sets the default project.
+
+    Examples
+    --------
+    >>> api = Api()                                  # doctest: +SKIP
+    >>> api.artifact("vision/mnist:v2").download()   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        store: str | os.PathLike[str] | None = None,
+        overrides: dict[str, Any] | None = None,
+        **_wandb_kwargs: Any,
+    ) -> None:
+        run = active_run()
+        if store is None and run is not None:
+            self._client: Client = run._client
+        else:
+            self._client = get_client(store)
+        project = (overrides or {}).get("project")
+        self._project = validate_name(project, "project name") if project else None
+
+    def _default_project(self) -> str:
+        if self._project is not None:
+            return self._project
+        run = active_run()
+        if run is not None and run._client is self._client:
+            return str(run.project)
+        return default_project()
+
+    @property
+    def store(self) -> str:
+        return str(self._client.root)
+
+    def artifact(self, name: str, type: str | None = None) -> Artifact:
+        """The version named ``[project/]name[:alias|:vN]`` (no alias: ``latest``)."""
+        spec = parse_spec(name)
+        record = self._client.resolve(
+            spec.project or self._default_project(), spec.name, spec.alias
+        )
+        if type is not None and record.type != type:
+            raise ArtifactTypeMismatchError(
+                f"{record.name}:v{record.number} has type {record.type!r}, not {type!r}.",
+                expected=record.type,
+                received=type,
+            )
+        return Artifact._from_record(self._client, record)
+
+    def artifact_exists(self, name: str, type: str | None = None) -> bool:
+        """Whether ``artifact(name, type)`` would find a version."""
+        try:
+            self.artifact(name, type)
+        except (ArtifactNotFoundError, ArtifactTypeMismatchError):
+            return False
+        return True
+
+    def artifacts(
+        self,
+        type_name: str | None = None,
+        name: str = "",
+        per_page: int = 50,
+        tags: str | Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        project: str | None = None,
+    ) -> list[Artifact]:
+        """Live versions of one collection (``[project/]name``), newest first.
+
+        Deleted and expired versions are never listed. With ``name=""`` the versions of
+        every collection (of ``type_name``, if given) in the project are listed, newest
+        first. ``tags``: versions carrying all of them. ``metadata``: conditions on
+        version metadata, all of which must hold::
+
+            {"split": "train"}                   equal
+            {"accuracy": {">=": 0.9}}            == != < <= > >= (numbers or strings)
+            {"split": {"in": ["train", "val"]}}  one of
+            {"notes": {"exists": False}}         key absent
+            {"eval.f1": {">": 0.5}}              dotted keys reach into nested dicts
+
+        Examples
+        --------
+        >>> api.artifacts("dataset", "mnist", metadata={"split": "train"})   # doctest: +SKIP
+        >>> api.artifacts("model", "", metadata={"accuracy": {">": 0.9}})    # doctest: +SKIP
+        """
+        del per_page  # results are streamed from the catalog in batches already
+        from ipyartifacts.api.query import query_versions
+
+        if name:
+            spec = parse_spec(name)
+            if spec.alias != "latest" or name.endswith(":latest"):
+                raise InvalidNameError(
+                    f"artifacts() lists the versions of a collection; pass its name without "
+                    f"an alias (got {name!r}). Use api.artifact({name!r}) for one version.",
+                    name=name,
+                )
+            chosen_project = spec.project or project or self._default_project()
+            collection: str | None = spec.name
+        else:
+            chosen_project = project or self._default_project()
+            collection = None
+        return query_versions(
+            self._client,
+            validate_name(chosen_project, "project name"),
+            name=collection,
+            type_name=type_name,
+            tags=tags,
+            metadata=metadata,
+        )
+
+    def artifact_collections(
+        self, project: str | None = None, type_name: str | None = None, per_page: int = 50
+    ) -> list[ArtifactCollection]:
+        """Collections of a project (of one type, if given), sorted by name.
+
+        Examples
+        --------
+        >>> [c.name for c in api.artifact_collections("vision", "dataset")]  # doctest: +SKIP
+        ['cifar10', 'mnist']
+        """
+        del per_page
+        from ipyartifacts.api.query import ArtifactCollection
+
+        chosen = self._project_arg(project)
+        return [
+            ArtifactCollection(self._client, r)
+            for r in self._client.catalog.list_collections(chosen, type_name)
+        ]
+
+    def artifact_collection(self, type_name: str | None, name: str) -> ArtifactCollection:
+        """One collection, ``[project/]name`` (its type checked when ``type_name`` is given).
+
+        Examples
+        --------
+        >>> coll = api.artifact_collection("dataset", "vision/mnist")   # doctest: +SKIP
+        >>> coll.version_count, coll.latest_version                      # doctest: +SKIP
+        (3, 'v4')
+        """
+        from ipyartifacts.api.query import find_collection
+
+        spec = parse_spec(name)
+        return find_collection(
+            self._client, spec.project or self._default_project(), spec.name, type_name
+        )
+
+    def artifact_types(self, project: str | None = None) -> list[ArtifactType]:
+        """Artifact types used in a project, sorted by name.
+
+        Examples
+        --------
+        >>> [t.name for t in api.artifact_types("vision")]   # doctest: +SKIP
+        ['dataset', 'model']
+        """
+        from ipyartifacts.api.query import ArtifactType
+
+        chosen = self._project_arg(project)
+        return [
+            ArtifactType(self._client, chosen, t) for t in self._client.catalog.list_types(chosen)
+        ]
+
+    def artifact_type(self, type_name: str, project: str | None = None) -> ArtifactType:
+        """One artifact type of a project; ArtifactNotFoundError if no collection has it.
+
+        Examples
+        --------
+        >>> [c.name for c in api.artifact_type("model", "vision").collections()]  # doctest: +SKIP
+        ['resnet', 'vit']
+        """
+        for found in self.artifact_types(project):
+            if found.name == type_name:
+                return found
+        raise ArtifactNotFoundError(
+            f"No artifacts of type {type_name!r} in project "
+            f"{project or self._default_project()!r}.",
+            name=type_name,
+        )
+
+    def diff(
+        self,
+        a: str | Artifact,
+        b: str | Artifact,
+        key: str | None = None,
+        memory_budget: int | None = None,
+    ) -> ArtifactDiff:
+        """Compare two versions: files added / removed / modified, metadata, and tables.
+
+        ``a`` and ``b`` are specs like ``"mnist:v1"`` and ``"mnist:v3"`` (or Artifact
+        objects). For a table (Parquet, CSV/TSV, Arrow/Feather) modified between them the
+        diff has a schema diff and row counts added / removed / changed, matched by the
+        ``key`` column when given (else whole rows are compared as a multiset). Tables
+        are streamed and hash-partitioned to disk, never loaded whole; ``memory_budget``
+        (bytes, default 256 MiB) bounds the working set of each table diff.
+
+        Examples
+        --------
+        >>> d = api.diff("mnist:v1", "mnist:v3", key="id")   # doctest: +SKIP
+        >>> d.added, d.modified, d.tables                       # doctest: +SKIP
+        >>> d.to_dict()                                          # doctest: +SKIP
+        """
+        from ipyartifacts.core.diff import DiffSide, diff_versions
+
+        sides = []
+        for one in (a, b):
+            artifact = one if isinstance(one, Artifact) else self.artifact(one)
+            client, record = artifact._require_logged("diff it")
+            sides.append(
+                DiffSide(artifact.qualified_name, client, artifact.manifest, record.metadata)
+            )
+        return diff_versions(sides[0], sides[1], key=key, memory_budget=memory_budget)
+
+    def gc(self, grace: timedelta | float = DEFAULT_GRACE, dry_run: bool = False) -> GCReport:
+        """Reclaim blobs no live version needs (see :func:`ipyartifacts.gc`).
+
+        Examples
+        --------
+        >>> Api().gc(dry_run=True).bytes_freed   # doctest: +SKIP
+        48213
+        """
+        from ipyartifacts.core.gc import collect
+
+        return collect(self._client, grace=grace, dry_run=dry_run)
+
+    @property
+    def cache(self) -> ArtifactCache:
+        """This store's local file cache: ``size()``, ``max_size``, ``cleanup(target)``.
+
+        Examples
+        --------
+        >>> api.cache.cleanup("1GB")   # doctest: +SKIP
+        """
+        return self._client.cache
+
+    def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> list[Artifact]:
+        """W&B's older name for :meth:`artifacts`."""
+        return self.artifacts(type_name, name, per_page)
+
+    def runs(self, project: str | None = None) -> list[Run]:
+        """Runs of a project (default project when omitted), newest first.
+
+        ``"entity/project"`` is accepted as W&B writes it (a local store has no entities).
+
+        Examples
+        --------
+        >>> for run in api.runs("team/vision"):                        # doctest: +SKIP
+        ...     for artifact in run.logged_artifacts():
+        ...         artifact.delete(delete_aliases=True)
+        """
+        records = self._client.catalog.list_runs(self._project_arg(project))
+        return [Run._from_record(self._client, r) for r in records]
+
+    def _project_arg(self, project: str | None) -> str:
+        """A project argument, W&B style: ``"project"`` or ``"entity/project"``."""
+        if not project:
+            return self._default_project()
+        return validate_name(project.rsplit("/", 1)[-1], "project name")
+
+    def run(self, path: str) -> Run:
+        """A run by id (``"id"`` or ``"project/id"``)."""
+        run_id = path.rsplit("/", 1)[-1]
+        return Run._from_record(self._client, self._client.run(run_id))

@@ -1,7 +1,0 @@
-"""The SQL catalog (SQLAlchemy Core): SQLite embedded by default, PostgreSQL for teams."""
-
-from __future__ import annotations
-
-from .catalog import Catalog, CommitRequest
-
-__all__ = ["Catalog", "CommitRequest"]

@@ -1,0 +1,190 @@
+"""The embedded blob store: a directory of immutable files at ``<aa>/<rest-of-digest>``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from ipyartifacts.errors import ArtifactNotFoundError, SourceChangedError, StoreError
+from ipyartifacts.store.hashing import CHUNK_SIZE, hash_bytes, is_digest, iter_chunks, new_hasher
+
+__all__ = ["FRESH_SECONDS", "LocalBlobStore"]
+
+# A blob this process touched less than this long ago is not touched again: a re-log of
+# 10,000 unchanged files would otherwise rewrite 20,000 inode timestamps. GC's grace
+# period (an hour by default) must stay well above this.
+FRESH_SECONDS = 60.0
+
+
+class LocalBlobStore:
+    """Blobs in ``root/<aa>/<rest>``; writes go to ``root/../tmp`` then are renamed in.
+
+    A blob becomes visible only whole (``os.replace`` is atomic), and is made
+    read-only so an accidental edit through a stray path is refused.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._root_str = str(self.root)
+        self._fresh: dict[str, float] = {}  # digest -> when this process last touched it
+        self.tmp = self.root.parent / "tmp"
+        self.quarantine_dir = self.root.parent / "quarantine"
+        self.url = self.root.resolve().as_uri()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.wrote_since_sync = False
+
+    def __repr__(self) -> str:
+        return f"LocalBlobStore({str(self.root)!r})"
+
+    def path(self, digest: str) -> Path:
+        return Path(self._fspath(digest))
+
+    def _fspath(self, digest: str) -> str:
+        # Plain strings: this runs once per file on every (re-)log, and pathlib is slow.
+        if not is_digest(digest):
+            raise StoreError(f"{digest!r} is not a BLAKE3 digest.", store=self.url)
+        return os.path.join(self._root_str, digest[:2], digest[2:])
+
+    def exists(self, digest: str) -> bool:
+        return os.path.isfile(self._fspath(digest))
+
+    def touch(self, digest: str) -> bool:
+        """Mark a blob as just used (its mtime is now); False if it is absent.
+
+        Reusing an existing blob must refresh it: GC never deletes blobs younger than its
+        grace period, so a writer that touched a blob has that long to commit a version
+        naming it. GC moves a blob aside before deleting it and puts it back if it was
+        touched meanwhile; a writer whose touch finds the blob gone stores it again.
+        """
+        now = time.monotonic()
+        last = self._fresh.get(digest)
+        if last is not None and now - last < FRESH_SECONDS:
+            return True  # touched by this process moments ago: still far inside any grace
+        try:
+            os.utime(self._fspath(digest))
+        except FileNotFoundError:
+            self._fresh.pop(digest, None)
+            return False
+        if len(self._fresh) > 1_000_000:
+            self._fresh.clear()
+        self._fresh[digest] = now
+        return True
+
+    def local_path(self, digest: str) -> Path | None:
+        path = self.path(digest)
+        return path if path.is_file() else None
+
+    def _publish(self, tmp_path: str, digest: str) -> None:
+        final = self.path(digest)
+        if self.touch(digest):
+            os.unlink(tmp_path)
+            return
+        final.parent.mkdir(exist_ok=True)
+        os.chmod(tmp_path, 0o444)
+        os.replace(tmp_path, final)
+        self.wrote_since_sync = True
+
+    def _temp(self) -> tuple[int, str]:
+        return tempfile.mkstemp(dir=self.tmp, prefix="put-")
+
+    def put_file(self, source: Path, expected: str | None = None) -> tuple[str, int]:
+        if expected is not None and self.touch(expected):
+            return expected, self.path(expected).stat().st_size
+        fd, tmp_path = self._temp()
+        try:
+            hasher = new_hasher()
+            size = 0
+            with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+                for chunk in iter_chunks(src, CHUNK_SIZE):
+                    hasher.update(chunk)
+                    dst.write(chunk)
+                    size += len(chunk)
+            digest = str(hasher.hexdigest())
+            if expected is not None and digest != expected:
+                raise SourceChangedError(
+                    f"{str(source)!r} changed after it was added to the artifact (its digest "
+                    f"was {expected[:12]}..., now {digest[:12]}...). Add it again, or use "
+                    "policy='mutable' so the bytes are captured when added.",
+                    digest=digest,
+                    path=str(source),
+                )
+            self._publish(tmp_path, digest)
+            return digest, size
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_path)
+            raise
+
+    def put_bytes(self, data: bytes) -> str:
+        digest = hash_bytes(data)
+        if self.touch(digest):
+            return digest
+        fd, tmp_path = self._temp()
+        try:
+            with os.fdopen(fd, "wb") as dst:
+                dst.write(data)
+            self._publish(tmp_path, digest)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_path)
+            raise
+        return digest
+
+    def open(self, digest: str) -> BinaryIO:
+        try:
+            return open(self.path(digest), "rb")
+        except FileNotFoundError as exc:
+            raise ArtifactNotFoundError(
+                f"Blob {digest[:12]}... is missing from the store at {str(self.root)!r}. "
+                "It may have been deleted by hand or garbage-collected; log the files again "
+                "to restore it.",
+                name=digest,
+            ) from exc
+
+    def quarantine(self, digest: str) -> None:
+        self._fresh.pop(digest, None)
+        self.quarantine_dir.mkdir(exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(self.path(digest), self.quarantine_dir / digest)
+
+    def delete(self, digest: str) -> None:
+        self._fresh.pop(digest, None)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path(digest))
+
+    def iter_blobs(self) -> Iterator[tuple[str, int, float]]:
+        for prefix in sorted(self.root.iterdir()):
+            if not prefix.is_dir() or len(prefix.name) != 2:
+                continue
+            for blob in prefix.iterdir():
+                digest = prefix.name + blob.name
+                if is_digest(digest):
+                    st = blob.stat()
+                    yield digest, st.st_size, st.st_mtime
+
+    def sync(self) -> None:
+        """Flush written blobs to disk before a version naming them is committed."""
+        if self.wrote_since_sync:
+            os.sync()
+            self.wrote_since_sync = False
+
+    def clear_stale_temp(self, older_than: float) -> int:
+        """Remove temp files left by killed processes; return how many."""
+        removed = 0
+        cutoff = time.time() - older_than
+        for item in self.tmp.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if item.stat().st_mtime < cutoff:
+                    if item.is_dir():
+                        shutil.rmtree(item, ignore_errors=True)
+                    else:
+                        item.unlink()
+                    removed += 1
+        return removed

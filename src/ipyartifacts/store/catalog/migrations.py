@@ -1,0 +1,66 @@
+"""Schema migrations, applied automatically and recorded in ``ipa_schema_migrations``.
+
+Each migration is a numbered function run inside one writing transaction. Add new
+ones at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import Connection
+
+from ipyartifacts.store.catalog import schema
+from ipyartifacts.store.catalog.dialect import lock_for_migrations
+
+__all__ = ["MIGRATIONS", "apply_migrations"]
+
+
+def _initial(conn: Connection) -> None:
+    tables = [t for t in schema.metadata.sorted_tables if t is not schema.schema_migrations]
+    schema.metadata.create_all(conn, tables=tables)
+
+
+def _edits_actor(conn: Connection) -> None:
+    # Databases created by migration 1 after this change already have the column and index.
+    columns = {c["name"] for c in inspect(conn).get_columns("edits")}
+    if "actor" not in columns:
+        conn.execute(text("ALTER TABLE edits ADD COLUMN actor VARCHAR(256)"))
+    indexes = {i["name"] for i in inspect(conn).get_indexes("edits")}
+    if "ix_edits_version" not in indexes:
+        conn.execute(text("CREATE INDEX ix_edits_version ON edits (version_id, id)"))
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "initial schema", _initial),
+    (2, "edits: who made them (actor) and an index by version", _edits_actor),
+]
+
+
+def apply_migrations(conn: Connection) -> list[int]:
+    """Apply every migration not yet recorded; return the numbers applied."""
+    lock_for_migrations(conn)
+    schema.schema_migrations.create(conn, checkfirst=True)
+    done = set(conn.execute(select(schema.schema_migrations.c.version)).scalars())
+    applied = []
+    for number, name, migrate in MIGRATIONS:
+        if number in done:
+            continue
+        migrate(conn)
+        conn.execute(
+            schema.schema_migrations.insert().values(
+                version=number, name=name, applied_at=datetime.now(timezone.utc)
+            )
+        )
+        applied.append(number)
+    return applied
+
+
+def current_version(conn: Connection) -> int:
+    """The newest migration recorded (0 for an empty database)."""
+    if not inspect(conn).has_table(schema.schema_migrations.name):
+        return 0
+    versions = list(conn.execute(select(schema.schema_migrations.c.version)).scalars())
+    return max(versions, default=0)

@@ -1,0 +1,197 @@
+"""Names, aliases, tags, metadata and artifact specs ("project/name:alias").
+
+Everything here is pure validation and parsing: no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ipyartifacts.errors import InvalidMetadataError, InvalidNameError
+
+__all__ = [
+    "LATEST",
+    "ArtifactSpec",
+    "check_metadata",
+    "parse_spec",
+    "validate_alias",
+    "validate_name",
+    "validate_tag",
+]
+
+LATEST = "latest"
+MAX_NAME_LENGTH = 128
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_VERSION = re.compile(r"^v(\d+)$")
+
+
+def _check(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidNameError(
+            f"{what.capitalize()} must be a string, got {type(value).__name__}.", name=repr(value)
+        )
+    if not value:
+        raise InvalidNameError(f"{what.capitalize()} must not be empty.", name=value)
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidNameError(
+            f"{what.capitalize()} {value[:40]!r}... is {len(value)} characters long; "
+            f"the limit is {MAX_NAME_LENGTH}.",
+            name=value,
+        )
+    if not _NAME.match(value) or set(value) == {"."}:
+        bad = sorted({c for c in value if not re.match(r"[A-Za-z0-9_.-]", c)})
+        detail = f" (found {''.join(bad)!r})" if bad else ""
+        raise InvalidNameError(
+            f"Invalid {what} {value!r}: use only letters, digits, '_', '.' and '-'{detail}, "
+            f"at most {MAX_NAME_LENGTH} characters.",
+            name=value,
+        )
+    return value
+
+
+def validate_name(name: object, what: str = "artifact name") -> str:
+    """Return ``name`` if it is a valid project or artifact name, else raise InvalidNameError."""
+    return _check(name, what)
+
+
+def validate_tag(tag: object) -> str:
+    """Return ``tag`` if valid (same rules as names)."""
+    return _check(tag, "tag")
+
+
+def validate_alias(alias: object) -> str:
+    """Return ``alias`` if it can be set by a user: not ``latest``, not a version like ``v3``."""
+    value = _check(alias, "alias")
+    if value == LATEST or _VERSION.match(value):
+        raise InvalidNameError(
+            f"Alias {value!r} is reserved: 'latest' always names the newest version and "
+            "'vN' names version N. Choose another alias, such as 'best' or 'production'.",
+            name=value,
+        )
+    return value
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Order-preserving de-duplication."""
+    return list(dict.fromkeys(values))
+
+
+def version_number(token: str) -> int | None:
+    """``"v3"`` -> 3; anything else -> None."""
+    match = _VERSION.match(token)
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class ArtifactSpec:
+    """A parsed ``[entity/][project/]name[:alias|:vN]``."""
+
+    project: str | None
+    name: str
+    alias: str  # "latest", "v3" or a custom alias
+
+    @property
+    def number(self) -> int | None:
+        return version_number(self.alias)
+
+
+def parse_spec(spec: str) -> ArtifactSpec:
+    """Parse ``"[entity/][project/]name[:alias|:vN]"``; no alias means ``latest``.
+
+    An entity (W&B's user or team) is accepted for compatibility and ignored: a
+    local store has no entities.
+
+    Examples
+    --------
+    >>> parse_spec("mnist:v2")
+    ArtifactSpec(project=None, name='mnist', alias='v2')
+    >>> parse_spec("team/vision/mnist")
+    ArtifactSpec(project='vision', name='mnist', alias='latest')
+    """
+    if not isinstance(spec, str) or not spec:
+        raise InvalidNameError(
+            f"Expected an artifact name like 'name', 'name:latest' or 'project/name:v3', "
+            f"got {spec!r}.",
+            name=repr(spec),
+        )
+    path, sep, alias = spec.partition(":")
+    if sep and not alias:
+        raise InvalidNameError(
+            f"{spec!r} ends with ':' but names no alias or version; write 'name:latest' or "
+            "'name:v0'.",
+            name=spec,
+        )
+    parts = path.split("/")
+    if len(parts) > 3:
+        raise InvalidNameError(
+            f"{spec!r} has too many '/' parts; expected '[project/]name[:alias]'.", name=spec
+        )
+    name = validate_name(parts[-1])
+    project = validate_name(parts[-2], "project name") if len(parts) >= 2 else None
+    if alias:
+        _check(alias, "alias")
+    return ArtifactSpec(project=project, name=name, alias=alias or LATEST)
+
+
+def check_metadata(value: Mapping[str, Any] | None, what: str = "metadata") -> dict[str, Any]:
+    """Return a JSON-safe deep copy of ``value`` or raise :class:`InvalidMetadataError`.
+
+    Strict JSON: string keys; str, int, float, bool, None, lists/tuples and dicts;
+    no NaN or Infinity. numpy scalars are accepted through ``.item()``.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidMetadataError(
+            f"{what.capitalize()} must be a dict, got {type(value).__name__}."
+        )
+    return {str(k): v for k, v in _clean(value, what, "").items()}
+
+
+def _clean(value: Any, what: str, where: str) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidMetadataError(
+                f"{what.capitalize()} value at {where or 'top level'!r} is {value!r}; JSON has "
+                "no NaN or Infinity. Store None or a string instead.",
+                key=where,
+            )
+        return float(value)
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidMetadataError(
+                    f"{what.capitalize()} keys must be strings; {key!r} at "
+                    f"{where or 'top level'!r} is a {type(key).__name__}.",
+                    key=where,
+                )
+            out[key] = _clean(item, what, f"{where}.{key}" if where else key)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_clean(item, what, f"{where}[{i}]") for i, item in enumerate(value)]
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item) and not isinstance(value, (bytes, bytearray)):
+        try:
+            return _clean(item(), what, where)
+        except (TypeError, ValueError):
+            pass
+    raise InvalidMetadataError(
+        f"{what.capitalize()} value at {where or 'top level'!r} is a {type(value).__name__}, "
+        "which is not JSON. Use str, int, float, bool, None, lists and dicts.",
+        key=where,
+    )
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON text for storage (sorted keys, no NaN)."""
+    return json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"))

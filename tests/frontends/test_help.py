@@ -1,0 +1,94 @@
+"""Every command and subcommand has help text, in the CLI and in the magic alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from IPython.testing import globalipapp
+
+import ipyartifacts
+from ipyartifacts.frontends import cli as cli_module
+from ipyartifacts.frontends.commands import cli, iter_commands
+
+COMMANDS = iter_commands()
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _command(path: tuple[str, ...]) -> click.Command:
+    group: click.Command = cli
+    for name in path:
+        assert isinstance(group, click.Group)
+        found = group.get_command(click.Context(group, **group.context_settings), name)
+        assert found is not None, path
+        group = found
+    return group
+
+
+def test_the_grammar_has_every_command_of_the_issue() -> None:
+    top = {p[0] for p in COMMANDS}
+    wanted = "log put use get ls versions show files preview diff lineage alias tag rm verify gc cache runs"
+    assert set(wanted.split()) <= top
+    assert {("cache", "size"), ("cache", "cleanup")} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_and_option_has_help(path: tuple[str, ...]) -> None:
+    command = _command(path)
+    assert command.help, path
+    assert len(command.help.strip()) > 20, path
+    assert command.get_short_help_str(), path
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, (path, param.name)
+
+
+@pytest.mark.parametrize("path", [(), *COMMANDS], ids=lambda p: " ".join(p) or "root")
+def test_help_flag_prints_usage_and_exits_0(path: tuple[str, ...]) -> None:
+    for flag in ("--help", "-h"):
+        result = CliRunner().invoke(cli, [*path, flag])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"Usage: cli {' '.join(path)}".rstrip())
+        assert _command(path).help.split("\n")[0].strip()[:40] in " ".join(result.stdout.split())
+
+
+def test_root_help_lists_every_command() -> None:
+    out = CliRunner().invoke(cli, ["--help"]).stdout
+    for (name,) in [p for p in COMMANDS if len(p) == 1]:
+        assert f"\n  {name} " in out
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_magic_help_is_the_same_text(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")  # the magic wraps at COLUMNS - 2: the same width
+    globalipapp.start_ipython()  # once per process; later calls do nothing
+    ip = globalipapp.get_ipython()
+    assert ip is not None
+    if "ipyartifacts" not in ip.extension_manager.loaded:
+        ip.run_line_magic("load_ext", "ipyartifacts")
+    capsys.readouterr()
+    try:
+        result = ip.run_cell(f"%artifact {' '.join(path)} --help")
+        assert result.success
+        assert result.result is None
+    finally:
+        ipyartifacts.finish()
+        ip.run_line_magic("unload_ext", "ipyartifacts")  # no notebook hooks for later tests
+    magic = capsys.readouterr().out
+    terminal = (
+        CliRunner().invoke(cli, [*path, "--help"], prog_name="%artifact", terminal_width=98).stdout
+    )
+    assert magic.startswith(f"Usage: %artifact {' '.join(path)}")
+    assert magic == terminal
+
+
+def test_console_script_is_declared() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["ipyartifacts"] == "ipyartifacts.frontends.cli:main"
+    assert (ROOT / "src" / "ipyartifacts" / "__main__.py").is_file()
+    assert cli_module.main.__doc__

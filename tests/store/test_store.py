@@ -1,0 +1,223 @@
+"""The embedded store: catalog migrations, blobs, stat cache, streaming."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+import ipyartifacts as wandb
+from ipyartifacts import errors
+from ipyartifacts.core import client as _client
+from ipyartifacts.core.client import get_client
+from ipyartifacts.store.blobs import BlobStore, LocalBlobStore
+from ipyartifacts.store.catalog.migrations import MIGRATIONS
+from ipyartifacts.store.hashing import hash_file
+from ipyartifacts.store.statcache import StatCache
+from tests.helpers import write
+
+HOUR_NS = 3600 * 10**9
+
+
+def age(path: Path, seconds: int = 3600) -> None:
+    """Backdate a file so its timestamps are not "racy"."""
+    past = time.time_ns() - seconds * 10**9
+    os.utime(path, ns=(past, past))
+
+
+def test_store_layout_and_migrations_recorded(store: Path) -> None:
+    get_client()
+    assert (store / "catalog.sqlite").is_file()
+    assert (store / "blobs").is_dir()
+    with sqlite3.connect(store / "catalog.sqlite") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        rows = db.execute("SELECT version, name FROM ipa_schema_migrations").fetchall()
+    assert rows == [(n, name) for n, name, _ in MIGRATIONS]
+
+
+def test_reopening_a_store_applies_nothing_twice(store: Path) -> None:
+    from ipyartifacts.store.catalog import Catalog
+
+    url = f"sqlite:///{store / 'cat.sqlite'}"
+    store.mkdir(parents=True, exist_ok=True)
+    Catalog(url).close()
+    Catalog(url).close()
+    with sqlite3.connect(store / "cat.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM ipa_schema_migrations").fetchone()[0] == len(
+            MIGRATIONS
+        )
+
+
+def test_init_store_argument_overrides_env(tmp_path: Path, work: Path) -> None:
+    other = tmp_path / "explicit"
+    with wandb.init(project="p", store=other) as run:
+        assert Path(run.store) == other.resolve()
+        art = wandb.Artifact("d", "dataset")
+        art.add_file(write(work / "f", "x"))
+        run.log_artifact(art)
+    assert (other / "catalog.sqlite").exists()
+    assert wandb.Api(store=other).artifact_exists("p/d")
+    assert not wandb.Api().artifact_exists("p/d")
+
+
+def test_unwritable_store_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = write(tmp_path / "file", "not a dir")
+    with pytest.raises(errors.StoreError, match="IPYARTIFACTS_STORE"):
+        wandb.init(store=blocker / "store")
+
+
+def test_local_blob_store_follows_the_protocol(tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    assert isinstance(blobs, BlobStore)
+    digest = blobs.put_bytes(b"hello")
+    assert blobs.exists(digest)
+    assert (tmp_path / "blobs" / digest[:2] / digest[2:]).read_bytes() == b"hello"
+    with blobs.open(digest) as f:
+        assert f.read() == b"hello"
+    assert [d for d, _s, _m in blobs.iter_blobs()] == [digest]
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_put_file_failure_leaves_no_partial_blob(tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    src = write(tmp_path / "src.bin", b"x" * 1000)
+    with pytest.raises(errors.SourceChangedError):
+        blobs.put_file(src, expected="0" * 64)
+    assert list(blobs.iter_blobs()) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_unchanged_files_are_not_reread(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(50):
+        age(write(work / f"data/{i:02}.txt", f"row {i}"))
+    run = wandb.init(project="p")
+    first = wandb.Artifact("d", "dataset")
+    first.add_dir(work / "data")
+    run.log_artifact(first)
+
+    reads: list[Path] = []
+    real_put, real_hash = LocalBlobStore.put_file, _client.hash_file
+
+    def spy_put(self: LocalBlobStore, source: Path, expected: str | None = None) -> tuple[str, int]:
+        reads.append(Path(source))
+        return real_put(self, source, expected)
+
+    def spy_hash(path: str | Path) -> tuple[str, int]:
+        reads.append(Path(path))
+        return real_hash(path)
+
+    monkeypatch.setattr(LocalBlobStore, "put_file", spy_put)
+    monkeypatch.setattr(_client, "hash_file", spy_hash)
+
+    again = wandb.Artifact("d", "dataset")
+    again.add_dir(work / "data")
+    run.log_artifact(again)
+    assert reads == []
+    assert again.version == "v0"
+
+    write(work / "data/07.txt", "changed")
+    third = wandb.Artifact("d", "dataset")
+    third.add_dir(work / "data")
+    run.log_artifact(third)
+    assert reads == [work / "data/07.txt"], "exactly the changed file is read, once"
+    assert third.version == "v1"
+
+
+def test_a_racily_clean_file_is_rehashed(tmp_path: Path) -> None:
+    f = write(tmp_path / "f", "abc")
+    st = os.stat(f)
+    cache = StatCache(tmp_path / "sc.sqlite")
+    cache.record(st, "d" * 64, hashed_ns=st.st_mtime_ns + 1_000)
+    cache.flush()
+    assert cache.lookup(st) is None, "hashed within the timestamp granularity: not trusted"
+    cache.record(st, "d" * 64, hashed_ns=st.st_mtime_ns + HOUR_NS)
+    cache.flush()
+    assert cache.lookup(st) == "d" * 64
+
+
+def test_coarse_timestamps_get_a_wider_racy_window(tmp_path: Path) -> None:
+    f = write(tmp_path / "f", "abc")
+    whole = (int(time.time()) - 10) * 10**9
+    os.utime(f, ns=(whole, whole))
+    st = os.stat(f)
+    fake = st  # every timestamp on a whole second, as on FAT or HFS+
+    cache = StatCache(tmp_path / "sc.sqlite")
+    assert fake.st_mtime_ns % 10**9 == 0
+    cache.record(fake, "e" * 64, hashed_ns=fake.st_mtime_ns + 10**9)
+    cache.flush()
+    assert cache.lookup(fake) is None
+    cache.record(fake, "e" * 64, hashed_ns=fake.st_mtime_ns + 3 * 10**9)
+    cache.flush()
+    assert cache.lookup(fake) == "e" * 64
+
+
+def test_same_size_edit_with_restored_mtime_is_noticed(work: Path) -> None:
+    f = write(work / "f.txt", "aaaa")
+    age(f)
+    run = wandb.init(project="p")
+    a = wandb.Artifact("d", "dataset")
+    a.add_file(f)
+    run.log_artifact(a)
+    st = f.stat()
+    f.write_text("bbbb")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))  # ctime still moves
+    b = wandb.Artifact("d", "dataset")
+    b.add_file(f)
+    run.log_artifact(b)
+    assert b.version == "v1"
+
+
+def test_a_corrupt_stat_cache_only_costs_rehashing(work: Path, store: Path) -> None:
+    f = write(work / "f.txt", "x")
+    run = wandb.init(project="p")
+    a = wandb.Artifact("d", "dataset")
+    a.add_file(f)
+    run.log_artifact(a)
+    cache_file = store / "cache" / "statcache.sqlite"
+    assert cache_file.exists()
+    cache = StatCache(cache_file)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{cache_file}{suffix}").unlink(missing_ok=True)
+    cache_file.write_bytes(b"garbage, not a database" * 100)
+    assert cache.lookup(f.stat()) is None
+    b = wandb.Artifact("d", "dataset")
+    b.add_file(f)
+    run.log_artifact(b)
+    assert b.version == "v0"
+
+
+def test_hashing_streams_large_files(tmp_path: Path) -> None:
+    big = tmp_path / "sparse.bin"
+    with open(big, "wb") as f:
+        f.truncate(256 * 1024 * 1024)  # sparse: 256 MiB without using the disk
+    tracemalloc.start()
+    try:
+        digest, size = hash_file(big)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert size == 256 * 1024 * 1024
+    assert len(digest) == 64
+    assert peak < 16 * 1024 * 1024, f"hashing held {peak} bytes at once"
+
+
+def test_ingesting_a_new_file_reads_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = write(tmp_path / "new.bin", os.urandom(3 * 1024 * 1024))
+    opened: list[str] = []
+    real_open = open
+
+    def spy_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if str(file) == str(src):
+            opened.append(mode)
+        return real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", spy_open)
+    digest, size = get_client().ingest(src)
+    assert opened == ["rb"]
+    assert (digest, size) == hash_file(src)
