@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -51,7 +52,7 @@ def _emit(fe: Frontend, result: Any) -> None:
     elif isinstance(result, Result):
         blocks = result.blocks()
         big = any(isinstance(b, Grid) and len(b.rows) > RICH_MAX_ROWS for b in blocks)
-        if sys.stdout.isatty() and not big:
+        if styled_terminal(sys.stdout) and not big:
             _print_rich(result)
         else:
             click.echo(render_text(blocks))
@@ -60,6 +61,28 @@ def _emit(fe: Frontend, result: Any) -> None:
     code = result.exit_code if isinstance(result, Result) else 0
     if code:
         click.get_current_context().exit(code)
+
+
+def styled_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal that wants colours, rules and live progress bars.
+
+    ``!ipyartifacts ls`` in a notebook runs under a pseudo-terminal that the kernel opens
+    (so ``isatty()`` is true) but lands in a notebook cell, which shows escape codes raw:
+    inside a Jupyter kernel (``JPY_PARENT_PID``, or matplotlib-inline's ``MPLBACKEND`` that
+    ipykernel sets for its children) output stays plain. ``NO_COLOR`` (no-color.org) and
+    ``TERM=dumb`` turn styling off too; ``FORCE_COLOR`` turns it on.
+    """
+    env = os.environ
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    if "JPY_PARENT_PID" in env or env.get("MPLBACKEND", "").startswith(
+        "module://matplotlib_inline"
+    ):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def _plain(value: Any) -> Any:
@@ -105,7 +128,7 @@ def cli_frontend() -> Frontend:
     return Frontend(
         name="cli",
         start_run=_start_run,
-        progress=sys.stderr.isatty(),
+        progress=styled_terminal(sys.stderr),
         emit=_emit,
         finish_runs=True,
     )
