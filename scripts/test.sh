@@ -6,11 +6,13 @@ cd "$(dirname "$0")/.."
 
 venv="${IPYARTIFACTS_TEST_VENV:-.venv}"
 
-# System parts the tests drive for real: Debian's chromium (browser tests) and
-# PostgreSQL (catalog tests on a real server).
+# System parts the tests drive for real: Debian's chromium (browser tests),
+# PostgreSQL (catalog tests on a real server) and bindfs (a real FUSE mount, on which
+# an embedded store must be refused).
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v bindfs >/dev/null 2>&1 || need_apt+=(bindfs)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== installing Debian packages the tests drive for real: ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive

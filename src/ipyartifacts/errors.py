@@ -15,7 +15,9 @@ One tree, one base class; catch :class:`ArtifactError` to catch them all::
     │   ├── SourceChangedError                         a file changed after it was added
     │   └── ReferenceChangedError                      a referenced URI no longer matches its record
     ├── VerificationError                              a directory does not match a version
+    ├── CopyConflictError                              a store copy met a different version under one number
     └── StoreError                 (also OSError)     the catalog or blob store failed
+        └── NetworkFilesystemError                     an embedded store is on NFS/SMB/FUSE
 
 Every error carries its context as attributes (``name``, ``path``, ``digest`` ...) and
 a message that says what was expected, what was found and how to fix it.
@@ -30,11 +32,13 @@ __all__ = [
     "ArtifactNotFoundError",
     "ArtifactStateError",
     "ArtifactTypeMismatchError",
+    "CopyConflictError",
     "DuplicateEntryError",
     "IntegrityError",
     "InvalidMetadataError",
     "InvalidNameError",
     "InvalidPathError",
+    "NetworkFilesystemError",
     "ReferenceChangedError",
     "SourceChangedError",
     "StoreError",
@@ -184,3 +188,38 @@ class StoreError(ArtifactError, OSError):
         self.store = store
 
     __str__ = ArtifactError.__str__
+
+
+class NetworkFilesystemError(StoreError):
+    """An embedded store sits on a network or FUSE filesystem, where SQLite's WAL is unsafe.
+
+    ``fstype`` and ``mount_point`` name the filesystem found; the message lists the ways
+    out (a local store plus ``ipyartifacts store copy``, a team store, or the opt-in
+    ``IPYARTIFACTS_NETWORK_FS=rollback`` mode).
+    """
+
+    def __init__(self, message: str, *, store: str, fstype: str, mount_point: str) -> None:
+        super().__init__(message, store=store)
+        self.fstype = fstype
+        self.mount_point = mount_point
+
+
+class CopyConflictError(ArtifactError):
+    """Copying between stores met a version number that holds different content at each end.
+
+    ``name`` is ``project/name:vN``; ``source_digest`` and ``destination_digest`` the two
+    contents. Nothing of that version is copied.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str,
+        source_digest: str | None = None,
+        destination_digest: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.name = name
+        self.source_digest = source_digest
+        self.destination_digest = destination_digest

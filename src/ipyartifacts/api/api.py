@@ -18,8 +18,10 @@ from ipyartifacts.store.names import parse_spec, validate_name
 if TYPE_CHECKING:
     from ipyartifacts.api.query import ArtifactCollection, ArtifactType
     from ipyartifacts.core.cache import ArtifactCache
+    from ipyartifacts.core.copy import CopyReport
     from ipyartifacts.core.diff import ArtifactDiff
     from ipyartifacts.core.gc import GCReport
+    from ipyartifacts.core.progress import ProgressFactory
 
 __all__ = ["Api"]
 
@@ -252,6 +254,44 @@ class Api:
         from ipyartifacts.core.gc import collect
 
         return collect(self._client, grace=grace, dry_run=dry_run)
+
+    def copy_to(
+        self,
+        dst: Api | str | os.PathLike[str],
+        project: str | Sequence[str] | None = None,
+        names: Sequence[str] | None = None,
+        progress: ProgressFactory | None = None,
+    ) -> CopyReport:
+        """Copy this store's history into another store (``dst``: an Api or a store).
+
+        Versions keep their numbers and ids; aliases, tags, edit history, runs and
+        lineage come along; blobs move by digest and those already at ``dst`` are not
+        sent. Copying again writes nothing. ``project`` / ``names`` narrow the copy to
+        projects and collection names. ``progress(description, files, nbytes)`` may
+        return a progress bar (see :mod:`ipyartifacts.core.progress`).
+
+        Raises :class:`~ipyartifacts.CopyConflictError`, writing nothing, when ``dst``
+        holds different content under a version number.
+
+        Examples
+        --------
+        >>> Api().copy_to("/mnt/team-store", project="vision").versions_copied  # doctest: +SKIP
+        12
+        """
+        import contextlib
+
+        from ipyartifacts.core.copy import copy_store
+        from ipyartifacts.core.progress import reporting
+
+        target = dst._client if isinstance(dst, Api) else get_client(dst)
+        projects = [project] if isinstance(project, str) else project
+        with reporting(progress) if progress is not None else contextlib.nullcontext():
+            return copy_store(
+                self._client,
+                target,
+                [self._project_arg(p) for p in projects] if projects else None,
+                list(names) if names else None,
+            )
 
     @property
     def cache(self) -> ArtifactCache:

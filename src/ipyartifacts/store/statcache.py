@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+from ipyartifacts.store import fsdetect
+
 __all__ = ["StatCache", "StatKey", "racy_window_ns"]
 
 StatKey = tuple[int, int, int, int, int]  # dev, ino, size, mtime_ns, ctime_ns
@@ -58,7 +60,9 @@ class StatCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            # WAL needs shared memory on one host: a rollback journal on network mounts.
+            wal = fsdetect.wal_is_safe(self.path)
+            conn.execute(f"PRAGMA journal_mode={'WAL' if wal else 'DELETE'}")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS stat_cache ("

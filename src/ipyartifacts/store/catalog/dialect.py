@@ -1,6 +1,7 @@
 """Everything that differs between SQLite and PostgreSQL lives here, and only here.
 
-SQLite: WAL mode, a generous busy timeout, foreign keys on, and every writing
+SQLite: WAL mode (a rollback journal with ``synchronous=FULL`` on a network filesystem
+the user opted in to, see :mod:`ipyartifacts.store.fsdetect`), a generous busy timeout, foreign keys on, and every writing
 transaction opened with ``BEGIN IMMEDIATE`` so concurrent writers queue up instead of
 failing on lock upgrades. PostgreSQL: a transaction-scoped advisory lock serialises
 migrations; version-number races are settled by the UNIQUE constraint and a retry.
@@ -8,6 +9,7 @@ migrations; version-number races are settled by the UNIQUE constraint and a retr
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -29,6 +31,14 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
+    from sqlalchemy.engine import make_url
+
+    from ipyartifacts.store.fsdetect import sqlite_journal_mode
+
+    database = make_url(url).database or ""
+    on_disk = database not in ("", ":memory:") and not database.startswith("file:")
+    journal = sqlite_journal_mode(Path(database)) if on_disk else "WAL"
+    synchronous = "NORMAL" if journal == "WAL" else "FULL"
     # NullPool: a connection per checkout is cheap for SQLite and never shares a
     # connection across fork()ed processes.
     engine = create_engine(
@@ -41,8 +51,8 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA journal_mode={journal}")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
         cursor.close()
