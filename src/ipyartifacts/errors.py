@@ -16,6 +16,7 @@ One tree, one base class; catch :class:`ArtifactError` to catch them all::
     │   └── ReferenceChangedError                      a referenced URI no longer matches its record
     ├── VerificationError                              a directory does not match a version
     └── StoreError                 (also OSError)     the catalog or blob store failed
+        └── MissingBlobError                           a version would name bytes the store lacks
 
 Every error carries its context as attributes (``name``, ``path``, ``digest`` ...) and
 a message that says what was expected, what was found and how to fix it.
@@ -35,6 +36,7 @@ __all__ = [
     "InvalidMetadataError",
     "InvalidNameError",
     "InvalidPathError",
+    "MissingBlobError",
     "ReferenceChangedError",
     "SourceChangedError",
     "StoreError",
@@ -184,3 +186,34 @@ class StoreError(ArtifactError, OSError):
         self.store = store
 
     __str__ = ArtifactError.__str__
+
+
+class MissingBlobError(StoreError):
+    """A version about to be committed names a blob the store does not have.
+
+    Raised instead of committing when the bytes cannot be stored again from their
+    source (the source file is gone, changed, or unknown to this process).
+
+    Attributes
+    ----------
+    digest : str
+        The missing blob.
+    path : str
+        The logical path of the entry naming it.
+    source : str or None
+        The local file it was added from, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        store: str | None = None,
+        digest: str,
+        path: str,
+        source: str | None = None,
+    ) -> None:
+        super().__init__(message, store=store)
+        self.digest = digest
+        self.path = path
+        self.source = source

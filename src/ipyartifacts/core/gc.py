@@ -207,6 +207,7 @@ def _remove(client: Client, digest: str, cutoff: float) -> bool:
         os.replace(final, aside)
     except FileNotFoundError:
         return False  # someone else's GC got it
+    blobs.forget(digest)  # this process's writers must not trust a touch made before now
     try:
         touched = os.stat(aside).st_mtime >= cutoff
     except FileNotFoundError:
