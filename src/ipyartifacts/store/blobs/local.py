@@ -9,13 +9,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from ipyartifacts.errors import ArtifactNotFoundError, SourceChangedError, StoreError
 from ipyartifacts.store.hashing import CHUNK_SIZE, hash_bytes, is_digest, iter_chunks, new_hasher
 
-__all__ = ["FRESH_SECONDS", "LocalBlobStore", "forget_touches"]
+__all__ = ["FRESH_SECONDS", "LocalBlobStore", "TempSweep", "forget_touches"]
 
 # A blob this process touched less than this long ago is not touched again: a re-log of
 # 10,000 unchanged files would otherwise rewrite 20,000 inode timestamps. GC's grace
@@ -33,6 +34,16 @@ def forget_touches() -> None:
     global _generation
     with _generation_lock:
         _generation += 1
+
+
+@dataclass(frozen=True)
+class TempSweep:
+    """What one pass over the store's ``tmp/`` found: removed (stale) and kept (young)."""
+
+    removed: int = 0
+    bytes_removed: int = 0
+    kept: int = 0
+    bytes_kept: int = 0
 
 
 class LocalBlobStore:
@@ -216,16 +227,54 @@ class LocalBlobStore:
             os.sync()
             self.wrote_since_sync = False
 
-    def clear_stale_temp(self, older_than: float) -> int:
-        """Remove temp files left by killed processes; return how many."""
-        removed = 0
+    def clear_stale_temp(self, older_than: float, dry_run: bool = False) -> TempSweep:
+        """Remove temp files older than ``older_than`` seconds (by mtime) from ``tmp/``.
+
+        Those are left by killed writers: a live writer's temp file is young, as its
+        mtime moves with every chunk written. A blob a killed GC had moved aside
+        (``gc-<pid>-<digest>``) is put back instead when its final place is empty; the
+        next GC decides about it like any other blob. Returns what was removed and kept.
+        """
+        removed = removed_bytes = kept = kept_bytes = 0
         cutoff = time.time() - older_than
         for item in self.tmp.iterdir():
-            with contextlib.suppress(FileNotFoundError):
-                if item.stat().st_mtime < cutoff:
-                    if item.is_dir():
-                        shutil.rmtree(item, ignore_errors=True)
-                    else:
-                        item.unlink()
-                    removed += 1
-        return removed
+            try:
+                st = item.lstat()
+                size = _tree_size(item) if item.is_dir() else st.st_size
+                if st.st_mtime >= cutoff:
+                    kept += 1
+                    kept_bytes += size
+                    continue
+                if dry_run:
+                    pass
+                elif self._put_back_aside(item):
+                    continue
+                elif item.is_dir():
+                    shutil.rmtree(item, ignore_errors=True)
+                else:
+                    item.unlink()
+            except FileNotFoundError:
+                continue  # its writer or another GC got there first
+            removed += 1
+            removed_bytes += size
+        return TempSweep(removed, removed_bytes, kept, kept_bytes)
+
+    def _put_back_aside(self, item: Path) -> bool:
+        name = item.name
+        if not name.startswith("gc-"):
+            return False
+        digest = name.rsplit("-", 1)[-1]
+        if not is_digest(digest) or self.exists(digest):
+            return False  # not a blob, or already stored again: the copy is redundant
+        self.path(digest).parent.mkdir(exist_ok=True)
+        os.replace(item, self.path(digest))
+        return True
+
+
+def _tree_size(root: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
