@@ -240,3 +240,22 @@ def test_checked_touch_refreshes_a_stale_memory(tmp_path: Path) -> None:
     blobs._fresh.clear()
     assert blobs.touch(digest, check=True)
     assert os.stat(blobs.path(digest)).st_mtime > old
+
+
+def test_blob_gone_and_source_a_pipe_refuses_without_blocking(store: Path, work: Path) -> None:
+    import threading
+
+    fifo = work / "stream"
+    os.mkfifo(fifo)
+    feeder = threading.Thread(target=lambda: fifo.write_bytes(DATA))
+    feeder.start()
+    art = wandb.Artifact("ds", "dataset")
+    art.add_file(fifo, name="a.bin")
+    feeder.join()
+    _blob(store, DATA).unlink()
+    with (
+        wandb.init(project="p") as run,
+        pytest.raises(wandb.MissingBlobError, match="not a regular file") as info,
+    ):
+        run.log_artifact(art)
+    assert info.value.source == str(fifo)

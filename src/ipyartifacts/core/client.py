@@ -277,6 +277,16 @@ class Client:
                 digest=entry.digest,
                 path=entry.path,
             )
+        if source.exists() and not source.is_file():  # a pipe or device: reading would block
+            raise MissingBlobError(
+                f"Refusing to commit {name!r}: {where}, and it was read from "
+                f"{str(source)!r}, which is not a regular file and cannot be read again. Add "
+                "it again and log the artifact again.",
+                store=str(self.root),
+                digest=entry.digest,
+                path=entry.path,
+                source=str(source),
+            )
         try:
             self.blobs.put_file(source, expected=entry.digest)  # re-hashed while copied
         except FileNotFoundError as exc:
