@@ -17,7 +17,8 @@ One tree, one base class; catch :class:`ArtifactError` to catch them all::
     ├── VerificationError                              a directory does not match a version
     ├── CopyConflictError                              a store copy met a different version under one number
     └── StoreError                 (also OSError)     the catalog or blob store failed
-        └── NetworkFilesystemError                     an embedded store is on NFS/SMB/FUSE
+        ├── NetworkFilesystemError                     an embedded store is on NFS/SMB/FUSE
+        └── MissingBlobError                           a version would name bytes the store lacks
 
 Every error carries its context as attributes (``name``, ``path``, ``digest`` ...) and
 a message that says what was expected, what was found and how to fix it.
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidMetadataError",
     "InvalidNameError",
     "InvalidPathError",
+    "MissingBlobError",
     "NetworkFilesystemError",
     "ReferenceChangedError",
     "SourceChangedError",
@@ -223,3 +225,34 @@ class CopyConflictError(ArtifactError):
         self.name = name
         self.source_digest = source_digest
         self.destination_digest = destination_digest
+
+
+class MissingBlobError(StoreError):
+    """A version about to be committed names a blob the store does not have.
+
+    Raised instead of committing when the bytes cannot be stored again from their
+    source (the source file is gone, changed, or unknown to this process).
+
+    Attributes
+    ----------
+    digest : str
+        The missing blob.
+    path : str
+        The logical path of the entry naming it.
+    source : str or None
+        The local file it was added from, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        store: str | None = None,
+        digest: str,
+        path: str,
+        source: str | None = None,
+    ) -> None:
+        super().__init__(message, store=store)
+        self.digest = digest
+        self.path = path
+        self.source = source

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -202,6 +204,107 @@ def test_gc_removes_stale_temp_files_only(
     assert report.temp_files_removed == 1
     assert not stale.exists()
     assert fresh.exists()
+
+
+def _stale(path: Path, seconds: float = 2 * HOUR) -> Path:
+    old = time.time() - seconds
+    os.utime(path, (old, old))
+    return path
+
+
+def test_default_gc_reports_the_temp_files_it_removed_and_kept(
+    store: Path, three_versions: list[wandb.Artifact]
+) -> None:
+    tmp = store / "tmp"
+    stale = [_stale(write(tmp / "put-a", b"x" * 100)), _stale(write(tmp / "put-b", b"y" * 20))]
+    stale_dir = write(tmp / "table-dead" / "part.parquet", b"z" * 30).parent
+    _stale(stale_dir)
+    fresh = write(tmp / "put-live", b"being written")
+
+    dry = wandb.gc(dry_run=True)
+    assert (dry.temp_files_removed, dry.temp_bytes_removed) == (3, 150)
+    assert all(p.exists() for p in [*stale, stale_dir])  # a dry run removes nothing
+
+    report = wandb.gc()  # the default grace: one hour
+    assert (report.temp_files_removed, report.temp_bytes_removed) == (3, 150)
+    assert (report.temp_files_kept, report.temp_bytes_kept) == (1, len(b"being written"))
+    assert not any(p.exists() for p in [*stale, stale_dir])
+    assert fresh.read_bytes() == b"being written"
+    assert report.to_dict()["temp_files_kept"] == 1
+    assert "removed 3 stale temp file(s), 150 B; kept 1 recent temp file(s), 13 B" in str(report)
+
+
+def test_gc_message_in_the_cli_shows_the_temp_files(store: Path, work: Path) -> None:
+    from click.testing import CliRunner
+
+    from ipyartifacts.frontends.cli import cli
+
+    _stale(write(store / "tmp" / "put-dead", b"x" * 2000))
+    write(store / "tmp" / "put-live", b"y")
+    result = CliRunner().invoke(cli, ["gc"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "removed 1 stale temp file(s), 2.0 KB" in result.output
+    assert "kept 1 recent temp file(s), 1 B" in result.output
+    as_json = CliRunner().invoke(cli, ["gc", "--json"], catch_exceptions=False)
+    data = json.loads(as_json.stdout)
+    assert (data["temp_files_removed"], data["temp_files_kept"]) == (0, 1)
+
+
+_FIFO_WRITER = textwrap.dedent(
+    """
+    import sys
+    import ipyartifacts as wandb
+    with wandb.init(project="crash") as run:
+        art = wandb.Artifact("piped", "dataset")
+        art.add_file(sys.argv[1], name="stream.bin")  # blocks reading the FIFO
+        run.log_artifact(art)
+    """
+)
+
+
+def test_gc_sweeps_the_temp_files_of_sigkilled_writers(store: Path, work: Path) -> None:
+    """Writers killed mid-copy leave their temp files; gc keeps them while young, then
+    removes them once older than the grace period."""
+    wandb.Api()  # the store exists before the writers start
+    env = {**os.environ, "IPYARTIFACTS_STORE": str(store)}
+    for i in range(3):
+        fifo = work / f"stream{i}"
+        os.mkfifo(fifo)
+        child = subprocess.Popen([sys.executable, "-c", _FIFO_WRITER, str(fifo)], env=env)
+        # Opening blocks until the child opened the FIFO, after it created its temp file.
+        with open(fifo, "wb") as pipe:
+            pipe.write(os.urandom(1 << 20))
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=60)
+        assert child.returncode == -signal.SIGKILL
+    leftovers = list((store / "tmp").iterdir())
+    assert len(leftovers) == 3
+    size = sum(p.stat().st_size for p in leftovers)
+
+    young = wandb.gc()
+    assert (young.temp_files_removed, young.temp_files_kept) == (0, 3)
+    assert young.temp_bytes_kept == size
+    for path in leftovers:
+        _stale(path)
+    aged = wandb.gc()
+    assert (aged.temp_files_removed, aged.temp_bytes_removed) == (3, size)
+    assert aged.temp_files_kept == 0
+    assert list((store / "tmp").iterdir()) == []
+    assert not wandb.Api().artifact_exists("crash/piped")
+
+
+def test_gc_puts_back_a_blob_a_killed_gc_had_moved_aside(store: Path, work: Path) -> None:
+    """A GC killed between moving a blob aside and deleting it must not lose the blob."""
+    art = _log(write(work / "d" / "a.txt", b"precious").parent)
+    blob = _blob(store, b"precious")
+    aside = store / "tmp" / f"gc-999999-{hash_bytes(b'precious')}"
+    os.replace(blob, aside)
+    _stale(aside)
+    report = wandb.gc()
+    assert blob.read_bytes() == b"precious"
+    assert not aside.exists()
+    assert report.temp_files_removed == 0
+    art.verify(art.download(work / "out"))
 
 
 def test_gc_stops_when_a_live_manifest_is_unreadable(

@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ipyartifacts.core import progress as _progress
-from ipyartifacts.errors import ArtifactNotFoundError, IntegrityError, StoreError
+from ipyartifacts.errors import (
+    ArtifactNotFoundError,
+    IntegrityError,
+    MissingBlobError,
+    SourceChangedError,
+    StoreError,
+)
 from ipyartifacts.store.blobs import LocalBlobStore
 from ipyartifacts.store.config import StoreLocation, resolve_store
 from ipyartifacts.store.hashing import hash_file
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Client", "get_client"]
 
 _INGEST_THREADS = 4  # reading new files: I/O-bound, and BLAKE3 releases the GIL
+_MAX_SOURCES = 1_000_000  # digest -> local file remembered, to restore a vanished blob
 
 _clients: dict[tuple[str, str], Client] = {}
 _clients_lock = threading.Lock()
@@ -73,6 +80,9 @@ class Client:
         self.stat_cache = StatCache(root / "cache" / "statcache.sqlite")
         self._manifests: OrderedDict[str, Manifest] = OrderedDict()
         self._lock = threading.Lock()
+        # digest -> the local file this process last staged it from: if the blob vanishes
+        # before commit (deleted by hand, quarantined, reclaimed), it is stored again.
+        self._sources: dict[str, Path] = {}
 
     def __repr__(self) -> str:
         return f"Client(root={str(self.location.root)!r})"
@@ -110,7 +120,14 @@ class Client:
         cached = self.stat_cache.lookup(st)
         if cached is None or (need_blob and not self.blobs.touch(cached)):
             return None
+        if need_blob:
+            self._remember_source(cached, path)
         return cached, st.st_size
+
+    def _remember_source(self, digest: str, path: Path) -> None:
+        if len(self._sources) >= _MAX_SOURCES:
+            self._sources.clear()  # a drastic but safe bound: commit then refuses clearly
+        self._sources[digest] = path
 
     def ingest(self, path: Path) -> tuple[str, int]:
         """Make sure the bytes of ``path`` are in the blob store; return ``(digest, size)``.
@@ -122,10 +139,12 @@ class Client:
         st = os.stat(path)
         cached = self.stat_cache.lookup(st) if _regular(st) else None
         if cached is not None and self.blobs.touch(cached):  # touch: protect from a running GC
+            self._remember_source(cached, path)
             return cached, st.st_size
         digest, size = self.blobs.put_file(path)
         if _regular(st) and size == st.st_size:
             self.stat_cache.record(st, digest, started)
+        self._remember_source(digest, path)
         return digest, size
 
     def ingest_tree(
@@ -163,8 +182,8 @@ class Client:
 
     def ingest_expected(self, path: Path, digest: str) -> None:
         """Store ``path`` whose digest was computed earlier; refuse it if it has changed."""
-        if not self.blobs.touch(digest):
-            self.blobs.put_file(path, expected=digest)
+        self._remember_source(digest, path)
+        self.blobs.put_file(path, expected=digest)  # put-if-absent: a present blob is touched
 
     # -- manifests ------------------------------------------------------------------
 
@@ -220,12 +239,10 @@ class Client:
         manifest = Manifest(entries)
         for entry in manifest:
             # touch, not exists: a blob named by a version about to commit must look fresh
-            # to a concurrent GC (see LocalBlobStore.touch).
-            if entry.ref is None and not self.blobs.touch(entry.digest):
-                raise StoreError(
-                    f"Refusing to commit {name!r}: the blob of {entry.path!r} is not in the store.",
-                    store=str(self.root),
-                )
+            # to a concurrent GC (see LocalBlobStore.touch). Checked: a remembered touch
+            # cannot tell that the blob was deleted since.
+            if entry.ref is None and not self.blobs.touch(entry.digest, check=True):
+                self._restore_blob(name, entry)
         manifest_digest = self.store_manifest(manifest)
         self.blobs.sync()
         return self.catalog.commit_version(
@@ -246,6 +263,53 @@ class Client:
                 ttl=ttl,
             )
         )
+
+    def _restore_blob(self, name: str, entry: ManifestEntry) -> None:
+        """Store a vanished blob again from the file it was staged from, or refuse."""
+        source = self._sources.get(entry.digest)
+        where = f"the blob of {entry.path!r} ({entry.digest[:12]}...) is no longer in the store"
+        if source is None:
+            raise MissingBlobError(
+                f"Refusing to commit {name!r}: {where}, and this process does not know the "
+                "file it came from. Add the file again (artifact.add_file / add_dir) and log "
+                "the artifact again.",
+                store=str(self.root),
+                digest=entry.digest,
+                path=entry.path,
+            )
+        if source.exists() and not source.is_file():  # a pipe or device: reading would block
+            raise MissingBlobError(
+                f"Refusing to commit {name!r}: {where}, and it was read from "
+                f"{str(source)!r}, which is not a regular file and cannot be read again. Add "
+                "it again and log the artifact again.",
+                store=str(self.root),
+                digest=entry.digest,
+                path=entry.path,
+                source=str(source),
+            )
+        try:
+            self.blobs.put_file(source, expected=entry.digest)  # re-hashed while copied
+        except FileNotFoundError as exc:
+            raise MissingBlobError(
+                f"Refusing to commit {name!r}: {where}, and the file it was added from, "
+                f"{str(source)!r}, no longer exists. Add the file again from where it is "
+                "now and log the artifact again.",
+                store=str(self.root),
+                digest=entry.digest,
+                path=entry.path,
+                source=str(source),
+            ) from exc
+        except SourceChangedError as exc:
+            raise MissingBlobError(
+                f"Refusing to commit {name!r}: {where}, and the file it was added from, "
+                f"{str(source)!r}, has changed since (now {str(exc.digest)[:12]}...), so the "
+                "bytes added cannot be restored. Add the file again to log its current "
+                "content.",
+                store=str(self.root),
+                digest=entry.digest,
+                path=entry.path,
+                source=str(source),
+            ) from exc
 
     # -- reading --------------------------------------------------------------------
 

@@ -14,6 +14,10 @@ Safe while other processes log, through two rules:
   if it turns out to have been touched meanwhile it is put back. A writer whose touch
   finds the blob gone simply stores it again.
 
+Staging files in ``tmp/`` older than the grace period (by mtime) are removed too: they
+are what killed writers leave behind, while a live writer's file is young (every chunk
+written moves its mtime).
+
 The report is returned at once, so you can verify what was reclaimed (``removed``
 lists the digests).
 """
@@ -30,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ipyartifacts.errors import ArtifactNotFoundError, IntegrityError, StoreError
 from ipyartifacts.store.blobs import BlobStore, LocalBlobStore
+from ipyartifacts.store.blobs.local import TempSweep
 from ipyartifacts.store.hashing import hash_bytes
 from ipyartifacts.store.manifest import Manifest
 
@@ -55,8 +60,11 @@ class GCReport:
         Blobs that live versions need.
     blobs_in_grace, bytes_in_grace : int
         Unreferenced blobs younger than the grace period, kept for now.
-    temp_files_removed : int
-        Stale staging files (left by killed processes) removed from the store's ``tmp/``.
+    temp_files_removed, temp_bytes_removed : int
+        Staging files older than the grace period (left by killed writers) removed from
+        the store's ``tmp/`` (or, with ``dry_run``, removable).
+    temp_files_kept, temp_bytes_kept : int
+        Staging files younger than the grace period, kept: a writer may still be using them.
     live_versions : int
         Distinct live manifests read.
     grace_seconds : float
@@ -76,6 +84,9 @@ class GCReport:
     grace_seconds: float
     dry_run: bool
     removed: tuple[str, ...] = field(default=(), repr=False)
+    temp_bytes_removed: int = 0
+    temp_files_kept: int = 0
+    temp_bytes_kept: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (``removed`` as a list)."""
@@ -89,8 +100,9 @@ class GCReport:
             f"GC {verb} {self.blobs_removed} blob(s), {_human(self.bytes_freed)}; kept "
             f"{self.blobs_kept} live blob(s), {_human(self.bytes_kept)}, and "
             f"{self.blobs_in_grace} recent unreferenced blob(s), {_human(self.bytes_in_grace)} "
-            f"(grace {timedelta(seconds=self.grace_seconds)}); "
-            f"{self.temp_files_removed} stale temp file(s) removed."
+            f"(grace {timedelta(seconds=self.grace_seconds)}); {verb} "
+            f"{self.temp_files_removed} stale temp file(s), {_human(self.temp_bytes_removed)}; "
+            f"kept {self.temp_files_kept} recent temp file(s), {_human(self.temp_bytes_kept)}."
         )
 
 
@@ -177,9 +189,9 @@ def collect(
                     settle(pool)
         settle(pool)
     removed.sort()
-    temps = 0
-    if not dry_run and isinstance(client.blobs, LocalBlobStore):
-        temps = client.blobs.clear_stale_temp(older_than=seconds)
+    temps = TempSweep()
+    if isinstance(client.blobs, LocalBlobStore):
+        temps = client.blobs.clear_stale_temp(older_than=seconds, dry_run=dry_run)
     return GCReport(
         blobs_removed=len(removed),
         bytes_freed=freed,
@@ -187,7 +199,10 @@ def collect(
         bytes_kept=kept_bytes,
         blobs_in_grace=young,
         bytes_in_grace=young_bytes,
-        temp_files_removed=temps,
+        temp_files_removed=temps.removed,
+        temp_bytes_removed=temps.bytes_removed,
+        temp_files_kept=temps.kept,
+        temp_bytes_kept=temps.bytes_kept,
         live_versions=live_count,
         grace_seconds=seconds,
         dry_run=dry_run,
@@ -207,6 +222,7 @@ def _remove(client: Client, digest: str, cutoff: float) -> bool:
         os.replace(final, aside)
     except FileNotFoundError:
         return False  # someone else's GC got it
+    blobs.forget(digest)  # this process's writers must not trust a touch made before now
     try:
         touched = os.stat(aside).st_mtime >= cutoff
     except FileNotFoundError:

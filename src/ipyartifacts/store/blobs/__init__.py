@@ -28,11 +28,13 @@ class BlobStore(Protocol):
         """Whether a whole blob with this digest is present."""
         ...
 
-    def touch(self, digest: str) -> bool:
+    def touch(self, digest: str, *, check: bool = False) -> bool:
         """Refresh a blob's modification time (it is being reused); False if absent.
 
         GC keeps blobs modified within its grace period, so touching a blob before
-        committing a version that names it protects it from a concurrent GC.
+        committing a version that names it protects it from a concurrent GC. A store may
+        skip re-touching a blob it touched moments ago; with ``check`` the presence
+        answer must come from the store itself, never from such a memory.
         """
         ...
 

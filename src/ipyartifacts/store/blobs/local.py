@@ -6,20 +6,44 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from ipyartifacts.errors import ArtifactNotFoundError, SourceChangedError, StoreError
 from ipyartifacts.store.hashing import CHUNK_SIZE, hash_bytes, is_digest, iter_chunks, new_hasher
 
-__all__ = ["FRESH_SECONDS", "LocalBlobStore"]
+__all__ = ["FRESH_SECONDS", "LocalBlobStore", "TempSweep", "forget_touches"]
 
 # A blob this process touched less than this long ago is not touched again: a re-log of
 # 10,000 unchanged files would otherwise rewrite 20,000 inode timestamps. GC's grace
 # period (an hour by default) must stay well above this.
 FRESH_SECONDS = 60.0
+
+# Bumped whenever this process removes a blob (quarantine, delete, GC), by any instance:
+# a touch remembered under an older generation no longer proves the blob is there.
+_generation = 0
+_generation_lock = threading.Lock()
+
+
+def forget_touches() -> None:
+    """Invalidate every remembered touch in this process (a blob was just removed)."""
+    global _generation
+    with _generation_lock:
+        _generation += 1
+
+
+@dataclass(frozen=True)
+class TempSweep:
+    """What one pass over the store's ``tmp/`` found: removed (stale) and kept (young)."""
+
+    removed: int = 0
+    bytes_removed: int = 0
+    kept: int = 0
+    bytes_kept: int = 0
 
 
 class LocalBlobStore:
@@ -32,7 +56,8 @@ class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._root_str = str(self.root)
-        self._fresh: dict[str, float] = {}  # digest -> when this process last touched it
+        # digest -> (when this process last touched it, generation at that touch)
+        self._fresh: dict[str, tuple[float, int]] = {}
         self.tmp = self.root.parent / "tmp"
         self.quarantine_dir = self.root.parent / "quarantine"
         self.url = self.root.resolve().as_uri()
@@ -55,27 +80,42 @@ class LocalBlobStore:
     def exists(self, digest: str) -> bool:
         return os.path.isfile(self._fspath(digest))
 
-    def touch(self, digest: str) -> bool:
+    def touch(self, digest: str, *, check: bool = False) -> bool:
         """Mark a blob as just used (its mtime is now); False if it is absent.
 
         Reusing an existing blob must refresh it: GC never deletes blobs younger than its
         grace period, so a writer that touched a blob has that long to commit a version
         naming it. GC moves a blob aside before deleting it and puts it back if it was
         touched meanwhile; a writer whose touch finds the blob gone stores it again.
+
+        A blob this process touched less than ``FRESH_SECONDS`` ago, with no blob removed
+        by this process since, is answered from memory. With ``check`` (before a commit)
+        the answer always comes from the filesystem: a ``stat`` when the mtime is known
+        fresh, else the ``utime`` itself, so a blob deleted by hand or by another process
+        is never reported present.
         """
+        generation = _generation
         now = time.monotonic()
         last = self._fresh.get(digest)
-        if last is not None and now - last < FRESH_SECONDS:
-            return True  # touched by this process moments ago: still far inside any grace
+        if last is not None and now - last[0] < FRESH_SECONDS and last[1] == generation:
+            if not check:
+                return True  # touched by this process moments ago: still far inside any grace
+            if os.path.isfile(self._fspath(digest)):
+                return True
+            self._fresh.pop(digest, None)
+            return False
         try:
             os.utime(self._fspath(digest))
         except FileNotFoundError:
             self._fresh.pop(digest, None)
             return False
+        self._remember(digest, (now, generation))
+        return True
+
+    def _remember(self, digest: str, stamp: tuple[float, int]) -> None:
         if len(self._fresh) > 1_000_000:
             self._fresh.clear()
-        self._fresh[digest] = now
-        return True
+        self._fresh[digest] = stamp
 
     def local_path(self, digest: str) -> Path | None:
         path = self.path(digest)
@@ -83,19 +123,21 @@ class LocalBlobStore:
 
     def _publish(self, tmp_path: str, digest: str) -> None:
         final = self.path(digest)
-        if self.touch(digest):
+        if self.touch(digest, check=True):
             os.unlink(tmp_path)
             return
+        stamp = (time.monotonic(), _generation)
         final.parent.mkdir(exist_ok=True)
         os.chmod(tmp_path, 0o444)
         os.replace(tmp_path, final)
+        self._remember(digest, stamp)  # just written: its mtime is fresh
         self.wrote_since_sync = True
 
     def _temp(self) -> tuple[int, str]:
         return tempfile.mkstemp(dir=self.tmp, prefix="put-")
 
     def put_file(self, source: Path, expected: str | None = None) -> tuple[str, int]:
-        if expected is not None and self.touch(expected):
+        if expected is not None and self.touch(expected, check=True):
             return expected, self.path(expected).stat().st_size
         fd, tmp_path = self._temp()
         try:
@@ -124,7 +166,7 @@ class LocalBlobStore:
 
     def put_bytes(self, data: bytes) -> str:
         digest = hash_bytes(data)
-        if self.touch(digest):
+        if self.touch(digest, check=True):
             return digest
         fd, tmp_path = self._temp()
         try:
@@ -149,15 +191,25 @@ class LocalBlobStore:
             ) from exc
 
     def quarantine(self, digest: str) -> None:
-        self._fresh.pop(digest, None)
         self.quarantine_dir.mkdir(exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            os.replace(self.path(digest), self.quarantine_dir / digest)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(self.path(digest), self.quarantine_dir / digest)
+        finally:
+            self.forget(digest)
 
     def delete(self, digest: str) -> None:
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path(digest))
+        finally:
+            self.forget(digest)
+
+    def forget(self, digest: str) -> None:
+        """Record that ``digest`` was removed: no remembered touch in this process vouches
+        for it, or for any other blob touched before now, any more."""
         self._fresh.pop(digest, None)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path(digest))
+        forget_touches()
 
     def iter_blobs(self) -> Iterator[tuple[str, int, float]]:
         for prefix in sorted(self.root.iterdir()):
@@ -175,16 +227,54 @@ class LocalBlobStore:
             os.sync()
             self.wrote_since_sync = False
 
-    def clear_stale_temp(self, older_than: float) -> int:
-        """Remove temp files left by killed processes; return how many."""
-        removed = 0
+    def clear_stale_temp(self, older_than: float, dry_run: bool = False) -> TempSweep:
+        """Remove temp files older than ``older_than`` seconds (by mtime) from ``tmp/``.
+
+        Those are left by killed writers: a live writer's temp file is young, as its
+        mtime moves with every chunk written. A blob a killed GC had moved aside
+        (``gc-<pid>-<digest>``) is put back instead when its final place is empty; the
+        next GC decides about it like any other blob. Returns what was removed and kept.
+        """
+        removed = removed_bytes = kept = kept_bytes = 0
         cutoff = time.time() - older_than
         for item in self.tmp.iterdir():
-            with contextlib.suppress(FileNotFoundError):
-                if item.stat().st_mtime < cutoff:
-                    if item.is_dir():
-                        shutil.rmtree(item, ignore_errors=True)
-                    else:
-                        item.unlink()
-                    removed += 1
-        return removed
+            try:
+                st = item.lstat()
+                size = _tree_size(item) if item.is_dir() else st.st_size
+                if st.st_mtime >= cutoff:
+                    kept += 1
+                    kept_bytes += size
+                    continue
+                if dry_run:
+                    pass
+                elif self._put_back_aside(item):
+                    continue
+                elif item.is_dir():
+                    shutil.rmtree(item, ignore_errors=True)
+                else:
+                    item.unlink()
+            except FileNotFoundError:
+                continue  # its writer or another GC got there first
+            removed += 1
+            removed_bytes += size
+        return TempSweep(removed, removed_bytes, kept, kept_bytes)
+
+    def _put_back_aside(self, item: Path) -> bool:
+        name = item.name
+        if not name.startswith("gc-"):
+            return False
+        digest = name.rsplit("-", 1)[-1]
+        if not is_digest(digest) or self.exists(digest):
+            return False  # not a blob, or already stored again: the copy is redundant
+        self.path(digest).parent.mkdir(exist_ok=True)
+        os.replace(item, self.path(digest))
+        return True
+
+
+def _tree_size(root: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
