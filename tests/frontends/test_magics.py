@@ -373,6 +373,76 @@ def test_a_trailing_semicolon_hides_the_cell_value(
     assert "shown-value" in out
 
 
+@pytest.fixture
+def shown(ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Everything the shell displays: the output hook's values and display() calls."""
+    seen: list[Any] = []
+    compute = ip.displayhook.compute_format_data
+    publish = ip.display_pub.publish
+
+    def hook(result: Any) -> Any:
+        seen.append(result)
+        return compute(result)
+
+    def published(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("data", args[0] if args else None))
+        return publish(*args, **kwargs)
+
+    monkeypatch.setattr(ip.displayhook, "compute_format_data", hook)
+    monkeypatch.setattr(ip.display_pub, "publish", published)
+    return seen
+
+
+def test_a_trailing_semicolon_hides_a_line_magics_result(
+    ip: InteractiveShell, data: Path, shown: list[Any]
+) -> None:
+    result = ip.run_cell(
+        '%artifact log data -n mnist -t dataset --description "first cut";', store_history=True
+    )
+    assert result.success, result.error_in_exec
+    assert result.result is None
+    assert shown == []
+    assert ipyartifacts.Api().artifact("mnist:v0").description == "first cut"
+    # Without the ';' the same kind of command is displayed (the hook above sees it).
+    assert isinstance(cell(ip, "%artifact show mnist"), VersionView)
+    assert len(shown) == 1
+
+
+def test_a_semicolon_hides_the_result_but_as_still_binds(
+    ip: InteractiveShell, data: Path, shown: list[Any]
+) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset;")
+    result = ip.run_cell("%artifact use mnist --root got --as datadir ;  ", store_history=True)
+    assert result.success, result.error_in_exec
+    assert result.result is None
+    assert shown == []
+    assert ip.user_ns["datadir"] == "got"
+
+
+@pytest.mark.parametrize(
+    ("tail", "stored"),
+    [("'a;'", "a;"), ('"a;"', "a;"), ("a\\;", "a;"), ('"a";;', "a;"), ("'it''s;'", "its;")],
+)
+def test_a_semicolon_inside_quotes_or_escaped_is_part_of_the_value(
+    ip: InteractiveShell, data: Path, tail: str, stored: str
+) -> None:
+    cell(ip, f"%artifact log data -n mnist -t dataset --description {tail}")
+    assert ipyartifacts.Api().artifact("mnist:v0").description == stored
+
+
+def test_a_trailing_semicolon_on_the_cell_magic_line_hides_its_result(
+    ip: InteractiveShell, shown: list[Any]
+) -> None:
+    result = ip.run_cell(
+        "%%artifact log -n r -t eval r.txt --description done;\n_ = open('r.txt', 'w').write('1')",
+        store_history=True,
+    )
+    assert result.success, result.error_in_exec
+    assert result.result is None
+    assert shown == []
+    assert ipyartifacts.Api().artifact("r").description == "done"
+
+
 def test_json_returns_plain_data(ip: InteractiveShell, data: Path) -> None:
     cell(ip, "%artifact log data -n mnist -t dataset")
     listed = cell(ip, "%artifact ls --json")
