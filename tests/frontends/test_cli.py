@@ -397,8 +397,42 @@ def test_alias_sets_moves_and_removes(data: Path) -> None:
 @pytest.mark.parametrize("alias", ["latest", "v3", "bad name"])
 def test_reserved_or_invalid_alias_is_one_error_line(data: Path, alias: str) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    write(data / "more.txt", "more")
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     out = run_cli("alias", "mnist:v0", alias, code=1).output
     assert out.startswith("Error: ")
+    assert out.count("\n") == 1
+
+
+def test_latest_follows_one_rule_in_log_and_alias(data: Path) -> None:
+    # Logging: the new version is the newest, so asking for 'latest' is harmless.
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "--alias", "latest")
+    write(data / "more.txt", "more")
+    run_cli("log", str(data), "-n", "mnist:latest", "-t", "dataset", "-a", "latest", "-a", "best")
+    assert as_json("show", "mnist:latest")["version"] == "v1"
+    assert set(as_json("show", "mnist:v1")["aliases"]) == {"latest", "best"}
+    # Where it already points: nothing to do, and said so.
+    out = run_cli("alias", "mnist:v1", "latest").stdout
+    assert "already points at it" in out
+    # Anywhere else, or removing it: refused, with the rule.
+    for args in (("mnist:v0", "latest"), ("mnist:v1", "latest", "--remove")):
+        refused = run_cli("alias", *args, code=1).output
+        assert "'latest' always points at the newest version" in refused
+        assert "cannot be set, moved or removed by hand" in refused
+    assert as_json("show", "mnist:latest")["version"] == "v1"
+    # vN is never an alias to ask for, at log time either.
+    refused = run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "-a", "v2", code=1).output
+    assert "'vN' always names version N" in refused
+    assert [v["version"] for v in as_json("versions", "mnist")] == ["v1", "v0"]
+
+
+@pytest.mark.parametrize("spec", ["mnist:v1:v2", "mnist:v0/x", "a/b/c/mnist"])
+@pytest.mark.parametrize("project", [[], ["-p", "vision"]])
+def test_a_malformed_name_is_reported_as_written(data: Path, spec: str, project: list[str]) -> None:
+    out = run_cli("show", spec, *project, code=1).output
+    assert out.startswith("Error: Malformed artifact name: expected NAME, NAME:ALIAS or NAME:vN")
+    assert f"got {spec!r}" in out  # as the user wrote it, without --project prepended
+    assert "Invalid alias" not in out
     assert out.count("\n") == 1
 
 

@@ -296,6 +296,31 @@ def test_errors_are_one_usage_error_line(
     assert "\n" not in message.strip()
 
 
+def test_latest_follows_the_same_rule_in_the_magic(
+    ip: InteractiveShell, data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset --alias latest")
+    (data / "more.txt").write_text("more")
+    view = cell(ip, "%artifact log data -n mnist -t dataset -a latest -a best")
+    assert view.version == "v1"
+    assert set(view.aliases) == {"latest", "best"}
+    assert "already points at it" in (cell(ip, "%artifact alias mnist:v1 latest").note or "")
+    message = failing(ip, "%artifact alias mnist:v0 latest", capsys)
+    assert "'latest' always points at the newest version" in message
+    assert "cannot be set, moved or removed by hand" in message
+    assert "'vN' always names version N" in failing(
+        ip, "%artifact log data -n m -a v0 -t d", capsys
+    )
+
+
+def test_a_malformed_name_is_one_line_in_the_users_words(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = failing(ip, "%artifact show mnist:v1:v2 -p vision", capsys)
+    assert message.startswith("Malformed artifact name: expected NAME, NAME:ALIAS or NAME:vN")
+    assert "got 'mnist:v1:v2'" in message
+
+
 @pytest.mark.parametrize("line", ["%artifact --help", "%artifact log --help", "%artifact"])
 def test_help_prints_and_returns_nothing(
     ip: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str
