@@ -203,6 +203,19 @@ def test_latest_where_it_already_is_changes_nothing(work: Path) -> None:
     assert wandb.Api().artifact("p/m:v1").description == "edited after v2 was logged"
 
 
+def test_python_errors_advise_in_python(work: Path, store: Path) -> None:
+    _two_versions(work)
+    best = wandb.Api().artifact("p/m:v0")
+    best.aliases.append("best")
+    best.save()
+    with pytest.raises(errors.ArtifactStateError, match=r"delete\(delete_aliases=True\)"):
+        best.delete()
+    best.delete(delete_aliases=True)
+    write(work / "a-file", "not a store")
+    with pytest.raises(errors.StoreError, match=r"pass init\(store=\.\.\.\)"):
+        wandb.init(store=work / "a-file")
+
+
 def test_save_without_a_run_creates_an_auto_run(work: Path) -> None:
     art = wandb.Artifact("loose", "dataset")
     art.add_file(write(work / "f.txt", "x"))

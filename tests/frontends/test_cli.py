@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -551,6 +552,75 @@ def test_failures_exit_1_with_one_line(data: Path, args: tuple[str, ...], messag
     assert message in out
     assert out.startswith("Error: ")
     assert out.count("\n") == 1
+
+
+# Each row of frontends/advice.py, triggered for real: (setup, command, what the CLI says).
+def _aliased_versions(data: Path, store: Path) -> tuple[str, ...]:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "--alias", "best")
+    return ("rm", "mnist:v0")
+
+
+def _store_is_a_file(data: Path, store: Path) -> tuple[str, ...]:
+    write(store.parent / "a-file", "not a store")
+    return ("--store", str(store.parent / "a-file"), "ls")
+
+
+def _lost_manifest(data: Path, store: Path) -> tuple[str, ...]:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    shutil.rmtree(store / "blobs")
+    return ("gc",)
+
+
+def _same_file_name_twice(data: Path, store: Path) -> tuple[str, ...]:
+    a, b = write(data / "a" / "x.txt", "1"), write(data / "b" / "x.txt", "2")
+    return ("log", str(a), str(b), "-n", "twice", "-t", "dataset")
+
+
+def _nan_metadata(data: Path, store: Path) -> tuple[str, ...]:
+    return ("log", str(data), "-n", "mnist", "-t", "dataset", "--meta", "loss=NaN")
+
+
+def _table_of_a_reference(data: Path, store: Path) -> tuple[str, ...]:
+    with ipyartifacts.init() as run:
+        art = ipyartifacts.Artifact("refs", "dataset")
+        art.add_reference((data / "train.csv").as_uri())
+        run.log_artifact(art)
+    return ("use", "refs", "--table", "train.csv")
+
+
+def _table_of_a_text_file(data: Path, store: Path) -> tuple[str, ...]:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    return ("use", "mnist", "--table", "sub/labels.txt")
+
+
+ADVICE_CASES = [
+    (_aliased_versions, "rerun with --delete-aliases to remove them with it"),
+    (_store_is_a_file, "Pass --store DIR before the command (ipyartifacts --store DIR COMMAND"),
+    (_lost_manifest, "Delete that version (ipyartifacts rm NAME:vN --delete-aliases)"),
+    (_same_file_name_twice, "Two PATHs would both be logged there"),
+    (_nan_metadata, "Write null or a quoted string instead (--meta 'KEY=\"NaN\"')"),
+    (_table_of_a_reference, "download it without --table (ipyartifacts get NAME:V)"),
+    (_table_of_a_text_file, "Leave out --table to download the files (ipyartifacts get NAME:V)"),
+]
+# Python calls, keywords and values a terminal user cannot type.
+PYTHON_WORDS = re.compile(r"\w+\([^)]*\)|\w+=True|\bNone\b|init\(|artifact\.")
+
+
+def test_every_advice_row_is_triggered_below() -> None:
+    from ipyartifacts.frontends.advice import ADVICE
+
+    assert len(ADVICE_CASES) == len(ADVICE)
+
+
+@pytest.mark.parametrize(("setup", "said"), ADVICE_CASES, ids=[c[0].__name__ for c in ADVICE_CASES])
+def test_errors_give_advice_in_the_clis_grammar(
+    data: Path, store: Path, setup: Any, said: str
+) -> None:
+    out = run_cli(*setup(data, store), code=1).output
+    assert out.startswith("Error: ")
+    assert out.count("\n") == 1
+    assert said in out
+    assert not PYTHON_WORDS.search(out.replace(said, "")), out
 
 
 @pytest.mark.parametrize(

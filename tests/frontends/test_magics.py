@@ -313,6 +313,21 @@ def test_latest_follows_the_same_rule_in_the_magic(
     )
 
 
+def test_errors_advise_in_the_magics_grammar(
+    ip: InteractiveShell, data: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset --alias best")
+    message = failing(ip, "%artifact rm mnist:v0", capsys)
+    assert "rerun with --delete-aliases" in message
+    assert "delete_aliases=True" not in message
+    (work / "a-file").write_text("not a store")
+    message = failing(ip, "%artifact --store a-file ls", capsys)
+    assert "Pass --store DIR before the command (%artifact --store DIR COMMAND ...)" in message
+    assert "IPYARTIFACTS_STORE" in message
+    assert "init(store" not in message
+    cell(ip, "%artifact rm mnist:v0 --delete-aliases")
+
+
 def test_a_malformed_name_is_one_line_in_the_users_words(
     ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
 ) -> None:
