@@ -197,7 +197,12 @@ def _log_command(name: str, help_text: str) -> click.Command:
         help="Artifact type: dataset, model ...",
     )
     @click.option(
-        "--alias", "-a", "aliases", multiple=True, metavar="A", help="Alias to set (repeatable)."
+        "--alias",
+        "-a",
+        "aliases",
+        multiple=True,
+        metavar="A",
+        help="Alias to set (repeatable); the new version is `latest` anyway.",
     )
     @click.option("--tag", "tags", multiple=True, metavar="T", help="Tag to add (repeatable).")
     @click.option(
@@ -478,7 +483,8 @@ def alias_command(
 ) -> Any:
     """Point ALIAS at a version (moving it from another version), or remove it.
 
-    `latest` and `vN` are managed for you and cannot be set.
+    `latest` always points at the newest version and cannot be moved by hand
+    (naming it for the newest version changes nothing); `vN` cannot be set.
     """
     return _ops.alias(fe, spec, alias_name, remove, project)
 
