@@ -167,6 +167,55 @@ def test_editing_aliases_list_then_save(work: Path) -> None:
     assert not wandb.Api().artifact_exists("p/m:candidate")
 
 
+def _two_versions(work: Path) -> None:
+    with wandb.init(project="p") as run:
+        for content in ("one", "two"):
+            art = wandb.Artifact("m", "model")
+            art.add_file(write(work / "w.bin", content))
+            run.log_artifact(art)
+
+
+def test_latest_cannot_be_put_on_an_older_version(work: Path) -> None:
+    _two_versions(work)
+    old = wandb.Api().artifact("p/m:v0")
+    old.aliases.append("latest")
+    with pytest.raises(errors.InvalidNameError, match="always points at the newest version"):
+        old.save()
+    assert wandb.Api().artifact("p/m:latest").version == "v1"
+    with wandb.init(project="p") as run, pytest.raises(errors.InvalidNameError, match="by hand"):
+        run.log_artifact(wandb.Api().artifact("p/m:v0"), aliases=["latest"])
+
+
+def test_latest_where_it_already_is_changes_nothing(work: Path) -> None:
+    _two_versions(work)
+    newest = wandb.Api().artifact("p/m:latest")
+    newest.aliases = ["best"]  # W&B code replaces the list; 'latest' is not the user's to drop
+    newest.save()
+    assert wandb.Api().artifact("p/m:latest").aliases == ["latest", "best"]
+    read_as_latest = wandb.Api().artifact("p/m:v1")
+    with wandb.init(project="p") as run:  # a newer version: 'latest' moves on by itself
+        art = wandb.Artifact("m", "model")
+        art.add_file(write(work / "w.bin", "three"))
+        run.log_artifact(art, aliases=["latest"])
+    read_as_latest.description = "edited after v2 was logged"
+    read_as_latest.save()  # it still lists 'latest', as it did when read: not a request
+    assert wandb.Api().artifact("p/m:latest").version == "v2"
+    assert wandb.Api().artifact("p/m:v1").description == "edited after v2 was logged"
+
+
+def test_python_errors_advise_in_python(work: Path, store: Path) -> None:
+    _two_versions(work)
+    best = wandb.Api().artifact("p/m:v0")
+    best.aliases.append("best")
+    best.save()
+    with pytest.raises(errors.ArtifactStateError, match=r"delete\(delete_aliases=True\)"):
+        best.delete()
+    best.delete(delete_aliases=True)
+    write(work / "a-file", "not a store")
+    with pytest.raises(errors.StoreError, match=r"pass init\(store=\.\.\.\)"):
+        wandb.init(store=work / "a-file")
+
+
 def test_save_without_a_run_creates_an_auto_run(work: Path) -> None:
     art = wandb.Artifact("loose", "dataset")
     art.add_file(write(work / "f.txt", "x"))
@@ -322,6 +371,9 @@ def test_api_artifact_specs(work: Path, spec: str, project: str, name: str, alia
         ("p/d:gold", "Available: v0"),
         ("p/d:", "ends with ':'"),
         ("bad name", "Invalid artifact name"),
+        ("p/d:v1:v2", "Malformed artifact name: expected NAME, NAME:ALIAS or NAME:vN"),
+        ("p/d:v0/x", "Malformed artifact name"),
+        ("a/b/c/d", "Malformed artifact name"),
     ],
 )
 def test_api_errors_say_what_exists(work: Path, spec: str, message: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -397,8 +398,42 @@ def test_alias_sets_moves_and_removes(data: Path) -> None:
 @pytest.mark.parametrize("alias", ["latest", "v3", "bad name"])
 def test_reserved_or_invalid_alias_is_one_error_line(data: Path, alias: str) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    write(data / "more.txt", "more")
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     out = run_cli("alias", "mnist:v0", alias, code=1).output
     assert out.startswith("Error: ")
+    assert out.count("\n") == 1
+
+
+def test_latest_follows_one_rule_in_log_and_alias(data: Path) -> None:
+    # Logging: the new version is the newest, so asking for 'latest' is harmless.
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "--alias", "latest")
+    write(data / "more.txt", "more")
+    run_cli("log", str(data), "-n", "mnist:latest", "-t", "dataset", "-a", "latest", "-a", "best")
+    assert as_json("show", "mnist:latest")["version"] == "v1"
+    assert set(as_json("show", "mnist:v1")["aliases"]) == {"latest", "best"}
+    # Where it already points: nothing to do, and said so.
+    out = run_cli("alias", "mnist:v1", "latest").stdout
+    assert "already points at it" in out
+    # Anywhere else, or removing it: refused, with the rule.
+    for args in (("mnist:v0", "latest"), ("mnist:v1", "latest", "--remove")):
+        refused = run_cli("alias", *args, code=1).output
+        assert "'latest' always points at the newest version" in refused
+        assert "cannot be set, moved or removed by hand" in refused
+    assert as_json("show", "mnist:latest")["version"] == "v1"
+    # vN is never an alias to ask for, at log time either.
+    refused = run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "-a", "v2", code=1).output
+    assert "'vN' always names version N" in refused
+    assert [v["version"] for v in as_json("versions", "mnist")] == ["v1", "v0"]
+
+
+@pytest.mark.parametrize("spec", ["mnist:v1:v2", "mnist:v0/x", "a/b/c/mnist"])
+@pytest.mark.parametrize("project", [[], ["-p", "vision"]])
+def test_a_malformed_name_is_reported_as_written(data: Path, spec: str, project: list[str]) -> None:
+    out = run_cli("show", spec, *project, code=1).output
+    assert out.startswith("Error: Malformed artifact name: expected NAME, NAME:ALIAS or NAME:vN")
+    assert f"got {spec!r}" in out  # as the user wrote it, without --project prepended
+    assert "Invalid alias" not in out
     assert out.count("\n") == 1
 
 
@@ -517,6 +552,75 @@ def test_failures_exit_1_with_one_line(data: Path, args: tuple[str, ...], messag
     assert message in out
     assert out.startswith("Error: ")
     assert out.count("\n") == 1
+
+
+# Each row of frontends/advice.py, triggered for real: (setup, command, what the CLI says).
+def _aliased_versions(data: Path, store: Path) -> tuple[str, ...]:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset", "--alias", "best")
+    return ("rm", "mnist:v0")
+
+
+def _store_is_a_file(data: Path, store: Path) -> tuple[str, ...]:
+    write(store.parent / "a-file", "not a store")
+    return ("--store", str(store.parent / "a-file"), "ls")
+
+
+def _lost_manifest(data: Path, store: Path) -> tuple[str, ...]:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    shutil.rmtree(store / "blobs")
+    return ("gc",)
+
+
+def _same_file_name_twice(data: Path, store: Path) -> tuple[str, ...]:
+    a, b = write(data / "a" / "x.txt", "1"), write(data / "b" / "x.txt", "2")
+    return ("log", str(a), str(b), "-n", "twice", "-t", "dataset")
+
+
+def _nan_metadata(data: Path, store: Path) -> tuple[str, ...]:
+    return ("log", str(data), "-n", "mnist", "-t", "dataset", "--meta", "loss=NaN")
+
+
+def _table_of_a_reference(data: Path, store: Path) -> tuple[str, ...]:
+    with ipyartifacts.init() as run:
+        art = ipyartifacts.Artifact("refs", "dataset")
+        art.add_reference((data / "train.csv").as_uri())
+        run.log_artifact(art)
+    return ("use", "refs", "--table", "train.csv")
+
+
+def _table_of_a_text_file(data: Path, store: Path) -> tuple[str, ...]:
+    run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
+    return ("use", "mnist", "--table", "sub/labels.txt")
+
+
+ADVICE_CASES = [
+    (_aliased_versions, "rerun with --delete-aliases to remove them with it"),
+    (_store_is_a_file, "Pass --store DIR before the command (ipyartifacts --store DIR COMMAND"),
+    (_lost_manifest, "Delete that version (ipyartifacts rm NAME:vN --delete-aliases)"),
+    (_same_file_name_twice, "Two PATHs would both be logged there"),
+    (_nan_metadata, "Write null or a quoted string instead (--meta 'KEY=\"NaN\"')"),
+    (_table_of_a_reference, "download it without --table (ipyartifacts get NAME:V)"),
+    (_table_of_a_text_file, "Leave out --table to download the files (ipyartifacts get NAME:V)"),
+]
+# Python calls, keywords and values a terminal user cannot type.
+PYTHON_WORDS = re.compile(r"\w+\([^)]*\)|\w+=True|\bNone\b|init\(|artifact\.")
+
+
+def test_every_advice_row_is_triggered_below() -> None:
+    from ipyartifacts.frontends.advice import ADVICE
+
+    assert len(ADVICE_CASES) == len(ADVICE)
+
+
+@pytest.mark.parametrize(("setup", "said"), ADVICE_CASES, ids=[c[0].__name__ for c in ADVICE_CASES])
+def test_errors_give_advice_in_the_clis_grammar(
+    data: Path, store: Path, setup: Any, said: str
+) -> None:
+    out = run_cli(*setup(data, store), code=1).output
+    assert out.startswith("Error: ")
+    assert out.count("\n") == 1
+    assert said in out
+    assert not PYTHON_WORDS.search(out.replace(said, "")), out
 
 
 @pytest.mark.parametrize(

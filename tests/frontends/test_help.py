@@ -92,3 +92,32 @@ def test_console_script_is_declared() -> None:
     assert project["scripts"]["ipyartifacts"] == "ipyartifacts.frontends.cli:main"
     assert (ROOT / "src" / "ipyartifacts" / "__main__.py").is_file()
     assert cli_module.main.__doc__
+
+
+def test_license_ships_in_the_sdist_and_the_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tarfile
+    import zipfile
+
+    sdist_builder = pytest.importorskip("hatchling.builders.sdist")
+    wheel_builder = pytest.importorskip("hatchling.builders.wheel")
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License")
+    assert "Copyright (c) 2026 The ipyartifacts authors" in text
+
+    sdist = next(sdist_builder.SdistBuilder(str(ROOT)).build(directory=str(tmp_path)))
+    with tarfile.open(sdist) as tar:
+        member = tar.extractfile(f"{Path(sdist).name.removesuffix('.tar.gz')}/LICENSE")
+        assert member is not None
+        assert member.read().decode() == text
+
+    # The widget bundles are not what is checked here: skip the npm build hook.
+    monkeypatch.setenv("HATCH_BUILD_NO_HOOKS", "true")
+    wheel = next(wheel_builder.WheelBuilder(str(ROOT)).build(directory=str(tmp_path)))
+    with zipfile.ZipFile(wheel) as whl:
+        dist_info = next(n.split("/")[0] for n in whl.namelist() if ".dist-info/" in n)
+        assert whl.read(f"{dist_info}/licenses/LICENSE").decode() == text
+        metadata = whl.read(f"{dist_info}/METADATA").decode().splitlines()
+    assert "License-File: LICENSE" in metadata
+    assert "License-Expression: MIT" in metadata

@@ -296,6 +296,46 @@ def test_errors_are_one_usage_error_line(
     assert "\n" not in message.strip()
 
 
+def test_latest_follows_the_same_rule_in_the_magic(
+    ip: InteractiveShell, data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset --alias latest")
+    (data / "more.txt").write_text("more")
+    view = cell(ip, "%artifact log data -n mnist -t dataset -a latest -a best")
+    assert view.version == "v1"
+    assert set(view.aliases) == {"latest", "best"}
+    assert "already points at it" in (cell(ip, "%artifact alias mnist:v1 latest").note or "")
+    message = failing(ip, "%artifact alias mnist:v0 latest", capsys)
+    assert "'latest' always points at the newest version" in message
+    assert "cannot be set, moved or removed by hand" in message
+    assert "'vN' always names version N" in failing(
+        ip, "%artifact log data -n m -a v0 -t d", capsys
+    )
+
+
+def test_errors_advise_in_the_magics_grammar(
+    ip: InteractiveShell, data: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset --alias best")
+    message = failing(ip, "%artifact rm mnist:v0", capsys)
+    assert "rerun with --delete-aliases" in message
+    assert "delete_aliases=True" not in message
+    (work / "a-file").write_text("not a store")
+    message = failing(ip, "%artifact --store a-file ls", capsys)
+    assert "Pass --store DIR before the command (%artifact --store DIR COMMAND ...)" in message
+    assert "IPYARTIFACTS_STORE" in message
+    assert "init(store" not in message
+    cell(ip, "%artifact rm mnist:v0 --delete-aliases")
+
+
+def test_a_malformed_name_is_one_line_in_the_users_words(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = failing(ip, "%artifact show mnist:v1:v2 -p vision", capsys)
+    assert message.startswith("Malformed artifact name: expected NAME, NAME:ALIAS or NAME:vN")
+    assert "got 'mnist:v1:v2'" in message
+
+
 @pytest.mark.parametrize("line", ["%artifact --help", "%artifact log --help", "%artifact"])
 def test_help_prints_and_returns_nothing(
     ip: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str
@@ -371,6 +411,76 @@ def test_a_trailing_semicolon_hides_the_cell_value(
     out = capsys.readouterr().out
     assert "hidden-value" not in out
     assert "shown-value" in out
+
+
+@pytest.fixture
+def shown(ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Everything the shell displays: the output hook's values and display() calls."""
+    seen: list[Any] = []
+    compute = ip.displayhook.compute_format_data
+    publish = ip.display_pub.publish
+
+    def hook(result: Any) -> Any:
+        seen.append(result)
+        return compute(result)
+
+    def published(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("data", args[0] if args else None))
+        return publish(*args, **kwargs)
+
+    monkeypatch.setattr(ip.displayhook, "compute_format_data", hook)
+    monkeypatch.setattr(ip.display_pub, "publish", published)
+    return seen
+
+
+def test_a_trailing_semicolon_hides_a_line_magics_result(
+    ip: InteractiveShell, data: Path, shown: list[Any]
+) -> None:
+    result = ip.run_cell(
+        '%artifact log data -n mnist -t dataset --description "first cut";', store_history=True
+    )
+    assert result.success, result.error_in_exec
+    assert result.result is None
+    assert shown == []
+    assert ipyartifacts.Api().artifact("mnist:v0").description == "first cut"
+    # Without the ';' the same kind of command is displayed (the hook above sees it).
+    assert isinstance(cell(ip, "%artifact show mnist"), VersionView)
+    assert len(shown) == 1
+
+
+def test_a_semicolon_hides_the_result_but_as_still_binds(
+    ip: InteractiveShell, data: Path, shown: list[Any]
+) -> None:
+    cell(ip, "%artifact log data -n mnist -t dataset;")
+    result = ip.run_cell("%artifact use mnist --root got --as datadir ;  ", store_history=True)
+    assert result.success, result.error_in_exec
+    assert result.result is None
+    assert shown == []
+    assert ip.user_ns["datadir"] == "got"
+
+
+@pytest.mark.parametrize(
+    ("tail", "stored"),
+    [("'a;'", "a;"), ('"a;"', "a;"), ("a\\;", "a;"), ('"a";;', "a;"), ("'it''s;'", "its;")],
+)
+def test_a_semicolon_inside_quotes_or_escaped_is_part_of_the_value(
+    ip: InteractiveShell, data: Path, tail: str, stored: str
+) -> None:
+    cell(ip, f"%artifact log data -n mnist -t dataset --description {tail}")
+    assert ipyartifacts.Api().artifact("mnist:v0").description == stored
+
+
+def test_a_trailing_semicolon_on_the_cell_magic_line_hides_its_result(
+    ip: InteractiveShell, shown: list[Any]
+) -> None:
+    result = ip.run_cell(
+        "%%artifact log -n r -t eval r.txt --description done;\n_ = open('r.txt', 'w').write('1')",
+        store_history=True,
+    )
+    assert result.success, result.error_in_exec
+    assert result.result is None
+    assert shown == []
+    assert ipyartifacts.Api().artifact("r").description == "done"
 
 
 def test_json_returns_plain_data(ip: InteractiveShell, data: Path) -> None:

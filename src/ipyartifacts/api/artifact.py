@@ -22,6 +22,7 @@ from ipyartifacts.store.manifest import Manifest, ManifestEntry
 from ipyartifacts.store.names import (
     LATEST,
     check_metadata,
+    custom_aliases,
     unique,
     validate_alias,
     validate_name,
@@ -147,9 +148,8 @@ class Artifact(DraftContent):
         self._client = client
         for logical, src in self._pending.items():
             client.ingest_expected(src, self._entries[logical].digest)
-        wanted_aliases = unique(
-            [validate_alias(a) for a in [*self._aliases, *(aliases or [])] if a != LATEST]
-        )
+        # A version being logged becomes the newest: asking for 'latest' changes nothing.
+        wanted_aliases = custom_aliases([*self._aliases, *(aliases or [])], newest=True)
         wanted_tags = unique([validate_tag(t) for t in [*self._tags, *(tags or [])]])
         record, _created = client.commit(
             project=run.project,
@@ -184,9 +184,8 @@ class Artifact(DraftContent):
                 auto.log_artifact(self)
             return
         client, record = self._require_live("save edits")
-        aliases = unique([a for a in self._aliases if a != LATEST])
-        for alias in aliases:
-            validate_alias(alias)
+        # 'latest' may stay where it was when this version was read, never be added.
+        aliases = custom_aliases(self._aliases, newest=LATEST in record.aliases)
         tags = unique([validate_tag(t) for t in self._tags])
         from ipyartifacts.api.run import active_run
 

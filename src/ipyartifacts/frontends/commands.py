@@ -9,6 +9,9 @@ object (:mod:`ipyartifacts.frontends.results`); the group hands it to the front 
 
 Errors from the library (:class:`~ipyartifacts.ArtifactError`, OS errors, and
 ``ValueError`` from bad input underneath) become one ``click.ClickException`` line: exit code 1 in the CLI, a ``UsageError`` in the magic.
+Advice in the library's messages that names a Python call (``delete(delete_aliases=True)``)
+is re-worded in the grammar of the front end (``--delete-aliases``): see
+:mod:`ipyartifacts.frontends.advice`.
 Argument errors are click usage errors: exit code 2, a ``UsageError`` in the magic.
 """
 
@@ -23,6 +26,7 @@ import click
 from ipyartifacts._version import __version__
 from ipyartifacts.errors import ArtifactError
 from ipyartifacts.frontends import ops as _ops
+from ipyartifacts.frontends.advice import in_grammar
 from ipyartifacts.frontends.frontend import Frontend
 from ipyartifacts.frontends.params import MetaType, SizeType
 
@@ -61,7 +65,8 @@ class _Group(click.Group):
         try:
             return click.Group.invoke(self, ctx)
         except ArtifactError as exc:
-            raise click.ClickException(str(exc)) from exc
+            fe = ctx.find_object(Frontend)
+            raise click.ClickException(in_grammar(exc, fe.name if fe else "cli")) from exc
         except OSError as exc:
             detail = exc.strerror or str(exc)
             where = f": {exc.filename}" if exc.filename and exc.strerror else ""
@@ -192,7 +197,12 @@ def _log_command(name: str, help_text: str) -> click.Command:
         help="Artifact type: dataset, model ...",
     )
     @click.option(
-        "--alias", "-a", "aliases", multiple=True, metavar="A", help="Alias to set (repeatable)."
+        "--alias",
+        "-a",
+        "aliases",
+        multiple=True,
+        metavar="A",
+        help="Alias to set (repeatable); the new version is `latest` anyway.",
     )
     @click.option("--tag", "tags", multiple=True, metavar="T", help="Tag to add (repeatable).")
     @click.option(
@@ -473,7 +483,8 @@ def alias_command(
 ) -> Any:
     """Point ALIAS at a version (moving it from another version), or remove it.
 
-    `latest` and `vN` are managed for you and cannot be set.
+    `latest` always points at the newest version and cannot be moved by hand
+    (naming it for the newest version changes nothing); `vN` cannot be set.
     """
     return _ops.alias(fe, spec, alias_name, remove, project)
 

@@ -115,7 +115,14 @@ def is_table_like(value: Any) -> bool:
 
 
 def qualify(spec: str, project: str | None) -> str:
-    """``qualify("mnist:v1", "vision")`` -> ``"vision/mnist:v1"``; specs with a project stay."""
+    """``qualify("mnist:v1", "vision")`` -> ``"vision/mnist:v1"``; specs with a project stay.
+
+    The spec is checked as the user wrote it, so a malformed one (``mnist:v1:v2``) is
+    reported in their words, not with the project prepended.
+    """
+    from ipyartifacts.store.names import parse_spec
+
+    parse_spec(spec)
     if project is None or "/" in spec.partition(":")[0]:
         return spec
     return f"{project}/{spec}"

@@ -13,6 +13,9 @@ option and help text is shared. Differences, all about living in a kernel:
 * listings return result objects that display as HTML tables (and text in a
   terminal); ``--json`` returns plain Python data instead;
 * any error is one ``UsageError`` line, never a traceback;
+* a trailing ``;`` (outside quotes) hides the result, as it hides a cell's value:
+  the command runs (``--as VAR`` still binds) and returns ``None``, and the ``;``
+  never becomes part of an argument;
 * ``%%artifact log --name N --type T PATH...`` runs its cell, then logs the PATHs.
 
 Examples
@@ -57,7 +60,11 @@ class ArtifactMagics(Magics):
     @line_cell_magic
     def artifact(self, line: str, cell: str | None = None) -> Any:
         """Version, find and reuse artifacts; `%artifact --help` lists the commands."""
-        args = _split(line)
+        line, quiet = strip_quiet(line)
+        result = self._dispatch(_split(line), cell)
+        return None if quiet else result
+
+    def _dispatch(self, args: list[str], cell: str | None) -> Any:
         if cell is None:
             return self._invoke(args)
         if _command_of(args) not in _CELL_COMMANDS:
@@ -128,6 +135,37 @@ def _command_of(args: list[str]) -> str | None:
     while rest and rest[0].startswith("--store="):
         rest = rest[1:]
     return rest[0] if rest else None
+
+
+def strip_quiet(line: str) -> tuple[str, bool]:
+    """Remove one trailing ``;`` that is outside quotes; say whether there was one.
+
+    IPython's convention: ``expr;`` computes but displays nothing. A ``;`` inside
+    quotes (``--description "a;"``) or escaped (``a\\;``) is part of the argument.
+
+    >>> strip_quiet('log d -n m -t t --description "x";')
+    ('log d -n m -t t --description "x"', True)
+    >>> strip_quiet('log d -n m -t t --description "x;"')
+    ('log d -n m -t t --description "x;"', False)
+    """
+    body = line.rstrip()
+    if not body.endswith(";"):
+        return line, False
+    escapes = not sys.platform.startswith("win")  # as _split: Windows has no backslash escape
+    quote: str | None = None
+    escaped = False
+    for char in body[:-1]:
+        if escaped:
+            escaped = False
+        elif char == "\\" and escapes and quote != "'":
+            escaped = True
+        elif quote is not None:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+    if quote is not None or escaped:
+        return line, False
+    return body[:-1], True
 
 
 def _split(line: str) -> list[str]:

@@ -417,10 +417,17 @@ def runs(fe: Frontend, project: str | None = None) -> RunsView:
 def alias(
     fe: Frontend, spec: str, alias_name: str, remove: bool = False, project: str | None = None
 ) -> VersionView:
-    from ipyartifacts.store.names import validate_alias
+    from ipyartifacts.store.names import LATEST, custom_aliases, validate_alias
 
-    validate_alias(alias_name)  # 'latest' and 'vN' are managed, never set or removed by hand
+    if alias_name != LATEST or remove:
+        validate_alias(alias_name)  # 'latest' and 'vN' are managed, never set or removed by hand
     artifact = fe.api(project).artifact(qualify(spec, project))
+    if alias_name == LATEST:  # the rule every front end shares: fine where it already is
+        custom_aliases([LATEST], newest=LATEST in artifact.aliases)
+        return VersionView.of(
+            artifact,
+            note=f"{artifact.version} is the newest version: 'latest' already points at it.",
+        )
     if remove:
         if alias_name not in artifact.aliases:
             raise ArtifactNotFoundError(

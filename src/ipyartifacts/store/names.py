@@ -18,6 +18,7 @@ __all__ = [
     "LATEST",
     "ArtifactSpec",
     "check_metadata",
+    "custom_aliases",
     "parse_spec",
     "validate_alias",
     "validate_name",
@@ -64,16 +65,56 @@ def validate_tag(tag: object) -> str:
     return _check(tag, "tag")
 
 
+#: Why ``latest`` is never set by hand; every front end's refusal says this.
+LATEST_RULE = (
+    "'latest' always points at the newest version: it moves by itself when a version is "
+    "logged (or the newest one is deleted) and cannot be set, moved or removed by hand"
+)
+_ANOTHER = "To mark a version, choose another alias, such as 'best' or 'production'."
+
+
 def validate_alias(alias: object) -> str:
     """Return ``alias`` if it can be set by a user: not ``latest``, not a version like ``v3``."""
     value = _check(alias, "alias")
-    if value == LATEST or _VERSION.match(value):
+    if value == LATEST:
+        raise InvalidNameError(f"Alias 'latest' is reserved: {LATEST_RULE}. {_ANOTHER}", name=value)
+    if _VERSION.match(value):
         raise InvalidNameError(
-            f"Alias {value!r} is reserved: 'latest' always names the newest version and "
-            "'vN' names version N. Choose another alias, such as 'best' or 'production'.",
+            f"Alias {value!r} is reserved: 'vN' always names version N, given when the version "
+            f"is logged, and cannot be set by hand. {_ANOTHER}",
             name=value,
         )
     return value
+
+
+def custom_aliases(aliases: Iterable[object], *, newest: bool) -> list[str]:
+    """The aliases to store, from aliases a user asked for; the one rule for ``latest``.
+
+    ``latest`` is managed (:data:`LATEST_RULE`). Asking for it on a version that is the
+    newest anyway changes nothing and is accepted: a version being logged (W&B code passes
+    ``aliases=["latest"]`` to ``log_artifact``) or a version that held ``latest`` when it
+    was read. Asking for it on any other version is refused, as is ``vN`` anywhere.
+    Every front end (``log_artifact``/``save``, ``log --alias``, ``alias NAME:V latest``)
+    applies this rule through here.
+
+    Parameters
+    ----------
+    aliases : iterable of str
+        The aliases asked for; may include ``latest``.
+    newest : bool
+        Whether the version is (being logged as, or was read as) the newest.
+
+    Returns
+    -------
+    list of str
+        The custom aliases, validated and de-duplicated, without ``latest``.
+    """
+    out = []
+    for alias in aliases:
+        if alias == LATEST and newest:
+            continue
+        out.append(validate_alias(alias))
+    return unique(out)
 
 
 def unique(values: Iterable[str]) -> list[str]:
@@ -114,11 +155,7 @@ def parse_spec(spec: str) -> ArtifactSpec:
     ArtifactSpec(project='vision', name='mnist', alias='latest')
     """
     if not isinstance(spec, str) or not spec:
-        raise InvalidNameError(
-            f"Expected an artifact name like 'name', 'name:latest' or 'project/name:v3', "
-            f"got {spec!r}.",
-            name=repr(spec),
-        )
+        raise InvalidNameError(_malformed(spec), name=repr(spec))
     path, sep, alias = spec.partition(":")
     if sep and not alias:
         raise InvalidNameError(
@@ -126,16 +163,26 @@ def parse_spec(spec: str) -> ArtifactSpec:
             "'name:v0'.",
             name=spec,
         )
+    if ":" in alias:
+        raise InvalidNameError(_malformed(spec, "a name has at most one ':'"), name=spec)
+    if "/" in alias:
+        raise InvalidNameError(_malformed(spec, "the project goes before the name"), name=spec)
     parts = path.split("/")
     if len(parts) > 3:
-        raise InvalidNameError(
-            f"{spec!r} has too many '/' parts; expected '[project/]name[:alias]'.", name=spec
-        )
+        raise InvalidNameError(_malformed(spec, "too many '/' parts"), name=spec)
     name = validate_name(parts[-1])
     project = validate_name(parts[-2], "project name") if len(parts) >= 2 else None
     if alias:
         _check(alias, "alias")
     return ArtifactSpec(project=project, name=name, alias=alias or LATEST)
+
+
+def _malformed(spec: object, why: str = "") -> str:
+    detail = f" ({why})" if why else ""
+    return (
+        "Malformed artifact name: expected NAME, NAME:ALIAS or NAME:vN, optionally as "
+        f"PROJECT/NAME:..., got {spec!r}{detail}."
+    )
 
 
 def check_metadata(value: Mapping[str, Any] | None, what: str = "metadata") -> dict[str, Any]:
