@@ -1,48 +1,45 @@
 """Placing a version's files in a directory: download, checkout and verify.
 
 Every byte written is verified against its digest *before* it reaches its final name
-(temp file + rename), so a corrupt blob is never copied to the destination, and no
-file is written outside the root, checked on resolved real paths.
+(temp file + rename), so a corrupt blob is never copied to the destination. Every file
+is reached through :class:`~ipyartifacts.store.placement.Placer`, which opens folders
+relative to their parent's descriptor and never follows a link: nothing is written,
+removed or read outside the root, even while someone swaps folders for symlinks.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from ipyartifacts.core import progress as _progress
 from ipyartifacts.errors import ArtifactStateError, IntegrityError, VerificationError
 from ipyartifacts.store.hashing import iter_chunks, new_hasher
 from ipyartifacts.store.manifest import Manifest, ManifestEntry
-from ipyartifacts.store.paths import safe_destination
+from ipyartifacts.store.paths import validate_logical_path
+from ipyartifacts.store.placement import Opened, Placer
 
 if TYPE_CHECKING:
     from ipyartifacts.core.client import Client
 
 __all__ = ["place_entries", "remove_extra", "verify_dir"]
 
-_TEMP_PREFIX = ".ipa-"
 
-
-def _matches(client: Client, dest: Path, entry: ManifestEntry, unprovable: bool = False) -> bool:
-    """Whether ``dest`` holds ``entry``'s bytes; ``unprovable`` is the answer for a reference
+def _matches(client: Client, found: Opened, entry: ManifestEntry, unprovable: bool = False) -> bool:
+    """Whether ``found`` holds ``entry``'s bytes; ``unprovable`` is the answer for a reference
     whose record cannot prove it (an opaque ETag, ``checksum=False``)."""
     if entry.ref is not None:  # a reference's digest is not of its bytes
         from ipyartifacts.core.references.refs import local_copy_matches
 
-        verdict = local_copy_matches(client, dest, entry)
+        verdict = local_copy_matches(client, found, entry)
         return unprovable if verdict is None else verdict
+    if not found.regular or found.st.st_size != entry.size:
+        return False
     try:
-        if not dest.is_file() or dest.stat().st_size != entry.size:
-            return False
-        digest, _ = client.digest_of(dest)
+        return found.blake3(client.stat_cache) == entry.digest
     except OSError:
         return False
-    return digest == entry.digest
 
 
 def place_entries(
@@ -54,47 +51,51 @@ def place_entries(
     """Write ``entries`` under ``root``; files already right are kept. Returns files written.
 
     With ``allow_missing_references``, a reference whose target is gone is skipped
-    instead of raising ArtifactNotFoundError.
+    instead of raising ArtifactNotFoundError. A symlink (or file) where a folder of an
+    entry should be, or a symlink where the file should be, raises InvalidPathError.
     """
-    root.mkdir(parents=True, exist_ok=True)
     written = 0
-    references: list[tuple[ManifestEntry, Path]] = []
+    references: list[ManifestEntry] = []
     entries = list(entries)
     total = sum(e.size for e in entries)
-    with _progress.task(f"Downloading to {root}", len(entries), total) as bar:
+    with (
+        Placer(root) as placer,
+        _progress.task(f"Downloading to {root}", len(entries), total) as bar,
+    ):
         for entry in entries:
-            dest = safe_destination(root, entry.path)
-            if _matches(client, dest, entry):
-                bar.advance(1, entry.size)
-                continue
+            validate_logical_path(entry.path)  # manifests are checked on read; be sure
+            with placer.opened(entry.path) as found:
+                if found is not None and _matches(client, found, entry):
+                    bar.advance(1, entry.size)
+                    continue
             if entry.ref is not None:
-                references.append((entry, dest))  # network-bound: fetched together below
+                references.append(entry)  # network-bound: fetched together below
                 continue
-            _copy_verified(client, entry, dest)
+            _copy_verified(client, entry, placer)
             bar.advance(1, entry.size)
             written += 1
         if references:
             from ipyartifacts.core.references.refs import fetch_references
 
-            written += fetch_references(client, references, allow_missing=allow_missing_references)
-            bar.advance(len(references), sum(e.size for e, _dest in references))
+            written += fetch_references(
+                client, references, placer, allow_missing=allow_missing_references
+            )
+            bar.advance(len(references), sum(e.size for e in references))
     client.stat_cache.flush()
     return written
 
 
-def _copy_verified(client: Client, entry: ManifestEntry, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    # Re-check after creating folders: a symlinked folder must not lead outside the root.
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=_TEMP_PREFIX)
-    try:
+def _copy_verified(client: Client, entry: ManifestEntry, placer: Placer) -> None:
+    def fill(out: BinaryIO) -> None:
         hasher = new_hasher()
-        with client.open_blob(entry.digest) as src, os.fdopen(fd, "wb") as out:
+        with client.open_blob(entry.digest) as src:
             for chunk in iter_chunks(src):
                 hasher.update(chunk)
                 out.write(chunk)
         digest = hasher.hexdigest()
         if digest != entry.digest:
             client.blobs.quarantine(entry.digest)
+            dest = placer.root.joinpath(*entry.path.split("/"))
             raise IntegrityError(
                 f"Stored bytes of {entry.path!r} are corrupt: expected digest "
                 f"{entry.digest[:12]}..., read {digest[:12]}.... Nothing was written to "
@@ -103,36 +104,23 @@ def _copy_verified(client: Client, entry: ManifestEntry, dest: Path) -> None:
                 digest=entry.digest,
                 path=entry.path,
             )
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
-
-def _walk_files(root: Path) -> list[str]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel = os.path.relpath(dirpath, root)
-        for name in filenames:
-            if name.startswith(_TEMP_PREFIX):
-                continue
-            found.append(name if rel == "." else f"{Path(rel).as_posix()}/{name}")
-        dirnames.sort()
-    return sorted(found)
+    placer.write(entry.path, fill)
 
 
 def remove_extra(manifest: Manifest, root: Path) -> list[str]:
-    """Delete files under ``root`` that are not in ``manifest``; return their paths."""
+    """Delete files (and links) under ``root`` that are not in ``manifest``; return them.
+
+    Nothing is removed through a link: a symlinked folder is unlinked as a whole if it
+    is not in the manifest, never emptied.
+    """
     removed = []
-    for path in _walk_files(root):
-        if path not in manifest:
-            (root / path).unlink()
-            removed.append(path)
-    for dirpath, _dirs, _files in os.walk(root, topdown=False):  # deepest first
-        if Path(dirpath) != root:
-            with contextlib.suppress(OSError):
-                os.rmdir(dirpath)  # only succeeds when empty
+    with Placer(root, create=False) as placer:
+        for path in placer.listing():
+            if path not in manifest:
+                placer.remove(path)
+                removed.append(path)
+        placer.prune()
     return removed
 
 
@@ -140,14 +128,15 @@ def verify_dir(client: Client, manifest: Manifest, root: Path, name: str) -> Non
     """Raise :class:`VerificationError` unless ``root`` holds exactly ``manifest``'s files."""
     if not root.is_dir():
         raise ArtifactStateError(f"Cannot verify {name}: {str(root)!r} is not a directory.")
-    present = set(_walk_files(root))
-    missing = [p for p in manifest.entries if p not in present]
-    extra = sorted(present - set(manifest.entries))
-    modified = [
-        e.path
-        for e in manifest
-        if e.path in present and not _matches(client, root / e.path, e, unprovable=True)
-    ]
+    with Placer(root, create=False) as placer:
+        present = placer.listing()
+        missing = [p for p in manifest.entries if p not in present]
+        extra = [p for p in present if p not in manifest]
+        modified = [
+            e.path
+            for e in manifest
+            if e.path in present and not _verified(client, placer, e, present[e.path])
+        ]
     if missing or modified or extra:
         parts = []
         for label, items in (("missing", missing), ("modified", modified), ("extra", extra)):
@@ -165,3 +154,11 @@ def verify_dir(client: Client, manifest: Manifest, root: Path, name: str) -> Non
             modified=modified,
             extra=extra,
         )
+
+
+def _verified(client: Client, placer: Placer, entry: ManifestEntry, kind: str) -> bool:
+    """Whether the file listed at ``entry.path`` holds it; a link or a FIFO never does."""
+    if kind != "file":
+        return False
+    with placer.opened(entry.path, strict=False) as found:
+        return found is not None and _matches(client, found, entry, unprovable=True)

@@ -2,8 +2,9 @@
 
 A logical path is what a manifest entry is filed under: ``"images/cat.png"``.
 They come from users and from manifests other people wrote to a shared store, so
-every one is checked when added *and* when read back, and every download target is
-checked again on the resolved real path (symlinks included).
+every one is checked when added *and* when read back. Downloads place files through
+:mod:`ipyartifacts.store.placement` (directory descriptors, links never followed);
+:func:`safe_destination` is the path-level check for callers that only need a path.
 """
 
 from __future__ import annotations

@@ -26,12 +26,10 @@ written to the destination in either case.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -41,12 +39,13 @@ from ipyartifacts.errors import (
     ReferenceChangedError,
     TooManyObjectsError,
 )
-from ipyartifacts.store.hashing import hash_bytes, iter_chunks, new_hasher
+from ipyartifacts.store.hashing import hash_bytes, new_hasher
 from ipyartifacts.store.manifest import ManifestEntry
-from ipyartifacts.store.paths import join_logical, safe_destination, validate_logical_path
+from ipyartifacts.store.paths import join_logical, validate_logical_path
 
 if TYPE_CHECKING:
     from ipyartifacts.core.client import Client
+    from ipyartifacts.store.placement import Opened, Placer
 
 __all__ = [
     "DEFAULT_MAX_OBJECTS",
@@ -60,7 +59,6 @@ __all__ = [
 
 DEFAULT_MAX_OBJECTS = 10_000_000
 SCHEMES = ("file", "http", "https", "s3", "gs")
-_TEMP_PREFIX = ".ipa-"  # the prefix _download skips when walking a root
 _HASH_THREADS = 4
 FETCH_THREADS = 8  # references are network-bound: overlap their round trips
 
@@ -271,8 +269,8 @@ def _object_entry(obj: Any, logical: str) -> ManifestEntry:
 # -- downloading ---------------------------------------------------------------------------
 
 
-def local_copy_matches(client: Client, dest: Path, entry: ManifestEntry) -> bool | None:
-    """Whether ``dest`` holds the bytes recorded for reference ``entry``; None if unprovable.
+def local_copy_matches(client: Client, found: Opened, entry: ManifestEntry) -> bool | None:
+    """Whether ``found`` holds the bytes recorded for reference ``entry``; None if unprovable.
 
     Provable with a content checksum: the recorded BLAKE3 (local files, ETag-less URLs),
     or an S3/GCS ETag that is a plain MD5 (objects uploaded in one part). An opaque or
@@ -280,21 +278,19 @@ def local_copy_matches(client: Client, dest: Path, entry: ManifestEntry) -> bool
     is None when the file is there (with the recorded size, if one was recorded), so a
     download fetches it again while ``verify`` does not call it modified.
     """
-    if entry.ref is None:
+    if entry.ref is None or not found.regular:
+        return False
+    if entry.extra.get("checksum") is False:
+        return None
+    if found.st.st_size != entry.size:
         return False
     try:
-        if not dest.is_file():
-            return False
-        if entry.extra.get("checksum") is False:
-            return None
-        if dest.stat().st_size != entry.size:
-            return False
         recorded = entry.extra.get("blake3")
         if isinstance(recorded, str):
-            return client.digest_of(dest)[0] == recorded
+            return found.blake3(client.stat_cache) == recorded
         md5 = _md5_etag(entry)
         if md5 is not None:
-            return _md5_file(dest) == md5
+            return found.md5() == md5
     except OSError:
         return False
     return None
@@ -310,32 +306,22 @@ def _md5_etag(entry: ManifestEntry) -> str | None:
     return None
 
 
-def _md5_file(path: Path) -> str:
-    import hashlib
-
-    md5 = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as stream:
-        for chunk in iter_chunks(stream):
-            md5.update(chunk)
-    return md5.hexdigest()
-
-
 def fetch_references(
     client: Client,
-    jobs: list[tuple[ManifestEntry, Path]],
+    jobs: list[ManifestEntry],
+    placer: Placer,
     allow_missing: bool = False,
 ) -> int:
-    """Fetch reference entries to their destinations, ``FETCH_THREADS`` at a time.
+    """Fetch reference entries to their places under ``placer``, ``FETCH_THREADS`` at a time.
 
     Returns how many were written. With ``allow_missing`` a target that is gone is
     skipped; any other failure cancels what has not started and is raised (the first
     one in entry order).
     """
 
-    def one(job: tuple[ManifestEntry, Path]) -> bool:
-        entry, dest = job
+    def one(entry: ManifestEntry) -> bool:
         try:
-            fetch_reference(client, entry, dest)
+            fetch_reference(client, entry, placer)
         except ArtifactNotFoundError:
             if allow_missing:
                 return False
@@ -357,8 +343,8 @@ def fetch_references(
     return written
 
 
-def fetch_reference(client: Client, entry: ManifestEntry, dest: Path) -> None:
-    """Fetch a reference entry's target into ``dest`` after checking it still matches.
+def fetch_reference(client: Client, entry: ManifestEntry, placer: Placer) -> None:
+    """Fetch a reference entry's target to its place after checking it still matches.
 
     Raises
     ------
@@ -373,12 +359,12 @@ def fetch_reference(client: Client, entry: ManifestEntry, dest: Path) -> None:
         raise ValueError(f"{entry.path!r} is not a reference entry.")
     scheme = _scheme(uri)
     if entry.extra.get("checksum") is False:
-        _fetch_unchecked(uri, scheme, dest)
+        _fetch_unchecked(uri, scheme, placer, entry.path)
         return
     facts, chunks = _open_checked(uri, scheme, entry.extra)
     try:
         _check_etag(entry, facts)
-        _write_verified(entry, dest, chunks)
+        _write_verified(entry, placer, chunks)
     finally:
         _close(chunks)
 
@@ -446,20 +432,18 @@ def _check_etag(entry: ManifestEntry, etag: str | None) -> None:
     )
 
 
-def _write_verified(entry: ManifestEntry, dest: Path, chunks: Iterator[bytes]) -> None:
-    """Stream ``chunks`` to a temp file beside ``dest``; rename only if size and digest match."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=_TEMP_PREFIX)
-    try:
+def _write_verified(entry: ManifestEntry, placer: Placer, chunks: Iterator[bytes]) -> None:
+    """Stream ``chunks`` to a temp file in place; rename only if size and digest match."""
+
+    def fill(out: BinaryIO) -> None:
         hasher = new_hasher()
         size = 0
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                hasher.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-                if size > entry.size:
-                    break  # no need to read the rest: it does not match
+        for chunk in chunks:
+            hasher.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
+            if size > entry.size:
+                break  # no need to read the rest: it does not match
         problem = None
         if size != entry.size:
             shown = f"more than {entry.size}" if size > entry.size else str(size)
@@ -480,40 +464,37 @@ def _write_verified(entry: ManifestEntry, dest: Path, chunks: Iterator[bytes]) -
                 expected=expected,
                 found=found,
             )
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+
+    placer.write(entry.path, fill)
 
 
-def _fetch_unchecked(uri: str, scheme: str, dest: Path) -> None:
-    """Fetch whatever ``uri`` holds now: one file at ``dest``, or a folder/prefix under it."""
+def _fetch_unchecked(uri: str, scheme: str, placer: Placer, logical: str) -> None:
+    """Fetch whatever ``uri`` holds now: one file at ``logical``, or a folder/prefix under it."""
     if scheme in ("http", "https"):
         from ipyartifacts.core.references import http as _http
 
         _facts, chunks = _http.open_get(uri)
-        _write_any(dest, chunks)
+        _write_any(placer, logical, chunks)
         return
     if scheme == "file":
         from ipyartifacts.core.filters import walk_files
 
         root = _local_path(uri)
         if root.is_file():
-            _write_any(dest, _read_local(uri))
+            _write_any(placer, logical, _read_local(uri))
             return
         if not root.is_dir():
             raise ArtifactNotFoundError(f"{uri} no longer exists.", name=uri)
         for rel in sorted(walk_files(root, honour_ignore=False)):
-            target = safe_destination(dest, rel)
-            _write_any(target, _read_local(root.joinpath(*rel.split("/")).as_uri()))
+            target = validate_logical_path(join_logical(logical, rel))
+            _write_any(placer, target, _read_local(root.joinpath(*rel.split("/")).as_uri()))
         return
     from ipyartifacts.core.references import objectstore as objs
 
     single = objs.head(uri)
     if single is not None:
         _obj, body = objs.read_object(single.uri, None)
-        _write_any(dest, body)
+        _write_any(placer, logical, body)
         return
     key = objs.split_uri(uri)[2]
     prefix = key.rstrip("/")
@@ -525,26 +506,19 @@ def _fetch_unchecked(uri: str, scheme: str, dest: Path) -> None:
         raise ArtifactNotFoundError(f"{uri} no longer exists (nothing is under it).", name=uri)
     for obj in found:
         rel = obj.key[len(prefix) + 1 :] if prefix else obj.key
+        target = validate_logical_path(join_logical(logical, rel))
         _obj, body = objs.read_object(obj.uri, None)
-        _write_any(safe_destination(dest, rel), body)
+        _write_any(placer, target, body)
 
 
-def _write_any(dest: Path, chunks: Iterator[bytes]) -> None:
+def _write_any(placer: Placer, logical: str, chunks: Iterator[bytes]) -> None:
     """Temp file + rename, with no checks (``checksum=False`` references)."""
+
+    def fill(out: BinaryIO) -> None:
+        for chunk in chunks:
+            out.write(chunk)
+
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=_TEMP_PREFIX)
-    except BaseException:
-        _close(chunks)
-        raise
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        placer.write(logical, fill)
     finally:
         _close(chunks)
