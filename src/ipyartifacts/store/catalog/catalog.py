@@ -32,8 +32,7 @@ from ipyartifacts.store.catalog.dialect import WRITE, insert_ignore, make_engine
 from ipyartifacts.store.catalog.errors import driver_errors, redact, translate
 from ipyartifacts.store.catalog.migrations import (
     apply_migrations,
-    current_version,
-    latest_version,
+    pending,
 )
 from ipyartifacts.store.catalog.queries import QueriesMixin
 from ipyartifacts.store.catalog.runs import RunsMixin
@@ -103,8 +102,8 @@ class Catalog(RunsMixin, QueriesMixin):
             raise translate(exc, url, "open") from exc
         # Up to date (the usual case): a read, so opening takes no write or migration lock.
         with self._read() as conn:
-            up_to_date = current_version(conn) >= latest_version()
-        if not up_to_date:
+            migrate = pending(conn)
+        if migrate:
             with self._write() as conn:
                 apply_migrations(conn)
 
@@ -439,15 +438,19 @@ class Catalog(RunsMixin, QueriesMixin):
         add: Iterable[str] = (),
         remove: Iterable[str] = (),
     ) -> None:
-        for alias in sorted(remove):
-            conn.execute(
-                delete(s.aliases).where(
-                    s.aliases.c.collection_id == coll,
-                    s.aliases.c.alias == alias,
-                    s.aliases.c.version_id == vid,
+        adding = set(add)
+        # Rows are touched in one order (by alias) for every writer, removals and
+        # additions alike, so two transactions never wait on each other in a cycle.
+        for alias in sorted(adding | set(remove)):
+            if alias not in adding:
+                conn.execute(
+                    delete(s.aliases).where(
+                        s.aliases.c.collection_id == coll,
+                        s.aliases.c.alias == alias,
+                        s.aliases.c.version_id == vid,
+                    )
                 )
-            )
-        for alias in sorted(set(add)):  # one order for every writer: no deadlocks
+                continue
             # A custom alias names one version per collection: setting it moves it, in
             # one statement (a delete-then-insert races another mover on PostgreSQL).
             upsert(
@@ -461,7 +464,7 @@ class Catalog(RunsMixin, QueriesMixin):
     def _set_tags(
         self, conn: Connection, vid: str, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> None:
-        for tag in remove:
+        for tag in sorted(remove):
             conn.execute(delete(s.tags).where(s.tags.c.version_id == vid, s.tags.c.tag == tag))
         for tag in sorted(set(add)):
             insert_ignore(conn, s.tags, {"version_id": vid, "tag": tag}, keys=["version_id", "tag"])

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from ipyartifacts.store.catalog import schema
 from ipyartifacts.store.catalog.dialect import lock_for_migrations
 
-__all__ = ["MIGRATIONS", "apply_migrations", "current_version", "latest_version"]
+__all__ = ["MIGRATIONS", "apply_migrations", "current_version", "pending"]
 
 
 def _initial(conn: Connection) -> None:
@@ -57,9 +57,12 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
 ]
 
 
-def latest_version() -> int:
-    """The newest migration this code knows."""
-    return MIGRATIONS[-1][0]
+def pending(conn: Connection) -> bool:
+    """Whether any migration is not recorded yet (a read: takes no lock)."""
+    if not inspect(conn).has_table(schema.schema_migrations.name):
+        return True
+    done = set(conn.execute(select(schema.schema_migrations.c.version)).scalars())
+    return any(number not in done for number, _name, _migrate in MIGRATIONS)
 
 
 def apply_migrations(conn: Connection) -> list[int]:
