@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["DEFAULT_PROJECT", "StoreLocation", "artifact_dir", "default_project", "resolve_store"]
@@ -21,7 +21,12 @@ class StoreLocation:
     """A resolved store: a local root (blobs, caches) and a catalog URL."""
 
     root: Path
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password; repr shows it redacted
+
+    def __repr__(self) -> str:
+        from ipyartifacts.store.catalog.errors import redact  # SQLAlchemy: only when shown
+
+        return f"StoreLocation(root={str(self.root)!r}, database_url={redact(self.database_url)!r})"
 
     @property
     def key(self) -> tuple[str, str]:
