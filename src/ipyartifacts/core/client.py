@@ -6,6 +6,7 @@ the CLI, the magics and the widgets all go through them, so they cannot disagree
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ipyartifacts.core import progress as _progress
 from ipyartifacts.errors import ArtifactNotFoundError, IntegrityError, StoreError
-from ipyartifacts.store.blobs import LocalBlobStore
+from ipyartifacts.store.blobs import BlobStore, LocalBlobStore
 from ipyartifacts.store.config import StoreLocation, resolve_store
 from ipyartifacts.store.hashing import hash_file
 from ipyartifacts.store.manifest import Manifest, ManifestEntry
@@ -64,7 +65,8 @@ class Client:
                 "IPYARTIFACTS_STORE or pass init(store=...) to a writable directory.",
                 store=str(root),
             ) from exc
-        self.blobs = LocalBlobStore(root / "blobs")
+        self.blobs: BlobStore = _open_blobs(location)
+        self.io_threads: int = getattr(self.blobs, "io_threads", _INGEST_THREADS)
         from ipyartifacts.store.catalog import (
             Catalog,  # SQLAlchemy: imported on first use, not with the package
         )
@@ -75,7 +77,12 @@ class Client:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"Client(root={str(self.location.root)!r})"
+        return f"Client(root={str(self.location.root)!r}, blobs={self.blobs.url!r})"
+
+    @property
+    def remote(self) -> bool:
+        """Whether blobs live in object storage (reads go through the local cache)."""
+        return not isinstance(self.blobs, LocalBlobStore)
 
     @property
     def root(self) -> Path:
@@ -86,7 +93,8 @@ class Client:
         """The LRU-capped local cache for bytes fetched from remote stores and references."""
         from ipyartifacts.core.cache import ArtifactCache, default_cache_dir
 
-        return ArtifactCache(default_cache_dir(self.root))
+        where = self.location.cache_dir or default_cache_dir(self.root)
+        return ArtifactCache(where, self.location.cache_size)
 
     # -- hashing and ingesting local files ------------------------------------------
 
@@ -126,7 +134,20 @@ class Client:
         digest, size = self.blobs.put_file(path)
         if _regular(st) and size == st.st_size:
             self.stat_cache.record(st, digest, started)
+        if self.remote:
+            self._keep_local(digest, path)
         return digest, size
+
+    def _keep_local(self, digest: str, path: Path) -> None:
+        """Put a file just uploaded into the local cache: reading it back needs no round trip.
+
+        Copied and verified like any fetch; a file that changed since it was hashed is
+        simply not cached (the upload itself was checked).
+        """
+        import shutil
+
+        with contextlib.suppress(IntegrityError, OSError):
+            self.cache.get_or_fetch(digest, lambda dest: shutil.copyfile(path, dest), digest=digest)
 
     def ingest_tree(
         self, root: Path, files: list[str], store_bytes: bool
@@ -151,7 +172,7 @@ class Client:
             verb = "Storing" if store_bytes else "Hashing"
             with (
                 _progress.task(f"{verb} {root.name or root}", len(unknown), todo) as bar,
-                ThreadPoolExecutor(_INGEST_THREADS) as pool,
+                ThreadPoolExecutor(self.io_threads) as pool,
             ):
                 for rel, (digest, size) in zip(
                     unknown, pool.map(lambda r: read(root / r), unknown), strict=True
@@ -165,11 +186,18 @@ class Client:
         """Store ``path`` whose digest was computed earlier; refuse it if it has changed."""
         if not self.blobs.touch(digest):
             self.blobs.put_file(path, expected=digest)
+            if self.remote:
+                self._keep_local(digest, path)
 
     # -- manifests ------------------------------------------------------------------
 
     def store_manifest(self, manifest: Manifest) -> str:
-        return self.blobs.put_bytes(manifest.to_bytes())
+        data = manifest.to_bytes()
+        digest = self.blobs.put_bytes(data)
+        if self.remote:
+            with contextlib.suppress(IntegrityError, OSError):
+                self.cache.get_or_fetch(digest, lambda dest: dest.write_bytes(data), digest=digest)
+        return digest
 
     def manifest(self, record: VersionRecord) -> Manifest:
         """The manifest of a version (validated on read, cached in memory)."""
@@ -179,8 +207,11 @@ class Client:
             if cached is not None:
                 self._manifests.move_to_end(key)
                 return cached
-        with self.blobs.open(key) as stream:
-            data = stream.read()
+        try:
+            with self.open_blob(key) as stream:
+                data = stream.read()
+        except IntegrityError:
+            data = b""  # a remote blob refused by the cache: reported below
         from ipyartifacts.store.hashing import hash_bytes
 
         if hash_bytes(data) != key:
@@ -224,7 +255,7 @@ class Client:
             if entry.ref is None and not self.blobs.touch(entry.digest):
                 raise StoreError(
                     f"Refusing to commit {name!r}: the blob of {entry.path!r} is not in the store.",
-                    store=str(self.root),
+                    store=self.blobs.url,
                 )
         manifest_digest = self.store_manifest(manifest)
         self.blobs.sync()
@@ -255,11 +286,26 @@ class Client:
         A remote store's blobs are read through the local LRU cache (``self.cache``):
         fetched once, verified against their digest, then served from disk.
         """
-        if self.blobs.url.startswith("file:"):
+        if not self.remote:
             return self.blobs.open(digest)
-        return self.cache.open(digest, functools.partial(self._fetch_blob, digest), digest=digest)
+        try:
+            return self.cache.open(
+                digest, functools.partial(self._fetch_blob, digest), digest=digest
+            )
+        except IntegrityError as exc:
+            self.blobs.quarantine(digest)  # only if a second read confirms the damage
+            raise IntegrityError(
+                f"The blob {digest[:12]}... in {self.blobs.url} is corrupt: its bytes do not "
+                "match their digest, so nothing was written. If the store's copy is damaged "
+                "it was moved to quarantine/; log the files again to repair it.",
+                digest=digest,
+            ) from exc
 
     def _fetch_blob(self, digest: str, dest: Path) -> None:
+        fetch_to = getattr(self.blobs, "fetch_to", None)
+        if fetch_to is not None:  # object stores: streamed, retried whole
+            fetch_to(digest, dest)
+            return
         import shutil
 
         with self.blobs.open(digest) as src, open(dest, "wb") as out:
@@ -280,6 +326,24 @@ class Client:
             return self.catalog.get_version(version_id)
         except ArtifactNotFoundError:
             raise
+
+
+def _open_blobs(location: StoreLocation) -> BlobStore:
+    """The blob store a location names: object storage, a folder, or ``root/blobs``."""
+    url = location.blob_url
+    if url is None:
+        return LocalBlobStore(location.root / "blobs")
+    if location.remote_blobs:
+        from ipyartifacts.store.blobs.objectstore import ObjectBlobStore
+
+        return ObjectBlobStore(url, location.blob_options)
+    folder = Path(url.removeprefix("file://")).expanduser()
+    try:
+        return LocalBlobStore(folder)
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot create the blob folder {str(folder)!r}: {exc.strerror}.", store=str(folder)
+        ) from exc
 
 
 def _size_or_zero(path: Path) -> int:
