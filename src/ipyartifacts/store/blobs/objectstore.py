@@ -338,6 +338,8 @@ class ObjectBlobStore:
             )
         except (FileNotFoundError, NotFoundError):
             return False  # collected meanwhile: the caller stores it again
+        except StoreError:
+            return False  # cannot copy (e.g. S3's 5 GB copy limit): the caller uploads again
         finally:
             with contextlib.suppress(Exception):
                 obstore.delete(self._store, aside)
