@@ -23,10 +23,19 @@ from ipyartifacts.core.gc import collect
 from ipyartifacts.store.blobs.objectstore import ObjectBlobStore
 from ipyartifacts.store.hashing import hash_bytes
 from tests._faultproxy import FaultProxy, fault_proxy
+from tests._postgres import postgres_server, postgres_url
 from tests._servers import S3, azure_container, azurite_endpoint, moto_endpoint, s3
 from tests.helpers import write
 
-__all__ = ["azure_container", "azurite_endpoint", "fault_proxy", "moto_endpoint", "s3"]
+__all__ = [  # fixtures, re-exported for pytest
+    "azure_container",
+    "azurite_endpoint",
+    "fault_proxy",
+    "moto_endpoint",
+    "postgres_server",
+    "postgres_url",
+    "s3",
+]
 
 MiB = 1024 * 1024
 
@@ -146,6 +155,35 @@ def test_two_machines_share_one_store(team: Team, work: Path) -> None:
     got = Path(api.artifact(f"team/{logged.name}").download(str(work / "b-copy")))
     assert files_under(got) == files_under(work / "model")
     assert len(get_client().cache) >= 2  # machine b fetched into its own cache
+
+
+@pytest.mark.postgres
+def test_two_machines_share_a_postgres_catalog_and_a_bucket(
+    team: Team, postgres_url: str, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IPYARTIFACTS_DATABASE_URL", postgres_url)
+    team.machine("pg-a")
+    write(work / "data" / "x.bin", os.urandom(MiB))
+    log_dir(work / "data", "pg-shared")
+    log_dir(work / "data", "pg-shared")  # identical content: still v0, on either machine
+    team.machine("pg-b")
+    write(work / "data" / "y.txt", b"from b")
+    assert log_dir(work / "data", "pg-shared").version == "v1"
+    team.machine("pg-a")
+    out = Path(wandb.Api().artifact("team/pg-shared:latest").download(str(work / "out")))
+    assert files_under(out) == files_under(work / "data")
+
+
+def test_reusing_an_old_blob_renews_it_in_place(s3: S3) -> None:
+    # refresh_after=0: every reuse counts as old, so touch rewrites it server-side.
+    store = ObjectBlobStore(f"s3://{s3.bucket}/p", refresh_after=0)
+    digest = store.put_bytes(b"reused bytes")
+    assert store.touch(digest)
+    body = s3.client.get_object(Bucket=s3.bucket, Key=f"p/{digest[:2]}/{digest[2:]}")["Body"]
+    assert body.read() == b"reused bytes"
+    assert keys(s3) == [f"p/{digest[:2]}/{digest[2:]}"]  # the renewal copy is gone
+    store.delete(digest)
+    assert not store.touch(digest)  # gone: the writer must store it again
 
 
 def test_a_logged_file_is_read_from_the_cache_without_a_round_trip(
