@@ -12,11 +12,11 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from ipyartifacts.core import progress as _progress
 from ipyartifacts.errors import ArtifactNotFoundError, IntegrityError, StoreError
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from ipyartifacts.store.catalog import Catalog
 
 __all__ = ["Client", "get_client"]
+
+_A = TypeVar("_A")
+_R = TypeVar("_R")
 
 _INGEST_THREADS = 4  # reading new files: I/O-bound, and BLAKE3 releases the GIL
 
@@ -160,8 +163,9 @@ class Client:
         """
         done: dict[str, tuple[str, int]] = {}
         unknown: list[str] = []
-        for rel in files:
-            known = self.known_digest(root / rel, need_blob=store_bytes)
+        for rel, known in zip(
+            files, self._map(lambda r: self.known_digest(root / r, store_bytes), files), strict=True
+        ):
             if known is None:
                 unknown.append(rel)
             else:
@@ -181,6 +185,14 @@ class Client:
                     bar.advance(1, size)
         self.stat_cache.flush()
         return [(rel, *done[rel]) for rel in files]
+
+    def _map(self, fn: Callable[[_A], _R], items: list[_A]) -> list[_R]:
+        """``fn`` over ``items``: inline locally (a stat each), in the I/O pool for object
+        stores (a round trip each, overlapped)."""
+        if not self.remote or len(items) < 2:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(self.io_threads) as pool:
+            return list(pool.map(fn, items))
 
     def ingest_expected(self, path: Path, digest: str) -> None:
         """Store ``path`` whose digest was computed earlier; refuse it if it has changed."""
@@ -249,10 +261,12 @@ class Client:
         from ipyartifacts.store.catalog import CommitRequest
 
         manifest = Manifest(entries)
-        for entry in manifest:
-            # touch, not exists: a blob named by a version about to commit must look fresh
-            # to a concurrent GC (see LocalBlobStore.touch).
-            if entry.ref is None and not self.blobs.touch(entry.digest):
+        stored = [entry for entry in manifest if entry.ref is None]
+        # touch, not exists: a blob named by a version about to commit must look fresh
+        # to a concurrent GC (see LocalBlobStore.touch and ObjectBlobStore.touch).
+        present = self._map(lambda e: self.blobs.touch(e.digest), stored)
+        for entry, found in zip(stored, present, strict=True):
+            if not found:
                 raise StoreError(
                     f"Refusing to commit {name!r}: the blob of {entry.path!r} is not in the store.",
                     store=self.blobs.url,
