@@ -479,10 +479,13 @@ class ObjectBlobStore:
 
         with self._lock:
             self._seen.pop(digest, None)
+        hasher = new_hasher()
         try:
-            again = hash_bytes(b"".join(self._chunks(digest)))
+            for chunk in self._chunks(digest):  # streamed: the blob may be huge
+                hasher.update(chunk)
         except ArtifactNotFoundError:
             return
+        again = str(hasher.hexdigest())
         if again == digest:
             return
         key = self._key(digest)
