@@ -308,7 +308,7 @@ def test_downloaded_modes_are_what_cp_and_mkdir_give(
 ) -> None:
     work = tmp_path / f"modes{umask}"
     work.mkdir()
-    env = {**os.environ, "IPYARTIFACTS_STORE": str(store), "PYTHONPATH": os.environ["PYTHONPATH"]}
+    env = {**os.environ, "IPYARTIFACTS_STORE": str(store)}
     out = subprocess.run(
         [sys.executable, "-c", _MODES, umask, str(work)],
         env=env,
