@@ -30,6 +30,7 @@ from ipyartifacts.store.catalog._common import COMMITTED, DELETED, actor, aware
 from ipyartifacts.store.catalog.dialect import WRITE, make_engine
 from ipyartifacts.store.catalog.migrations import apply_migrations
 from ipyartifacts.store.catalog.queries import QueriesMixin
+from ipyartifacts.store.catalog.registry import RegistryMixin
 from ipyartifacts.store.catalog.runs import RunsMixin
 from ipyartifacts.store.names import LATEST, dumps, version_number
 from ipyartifacts.store.records import VersionRecord
@@ -85,7 +86,7 @@ class CommitRequest:
         self.provenance = provenance or {}
 
 
-class Catalog(RunsMixin, QueriesMixin):
+class Catalog(RunsMixin, QueriesMixin, RegistryMixin):
     """SQL catalog over SQLite (embedded) or PostgreSQL (team)."""
 
     def __init__(self, url: str) -> None:

@@ -33,9 +33,20 @@ def _edits_actor(conn: Connection) -> None:
         conn.execute(text("CREATE INDEX ix_edits_version ON edits (version_id, id)"))
 
 
+def _registries(conn: Connection) -> None:
+    # Databases created by migration 1 after this change already have the tables.
+    schema.metadata.create_all(conn, tables=schema.REGISTRY_TABLES, checkfirst=True)
+    from ipyartifacts.store.catalog.registry import create_builtin_registries
+
+    create_builtin_registries(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _initial),
     (2, "edits: who made them (actor) and an index by version", _edits_actor),
+    # 3 is taken by a change made in parallel; numbers need not be contiguous (each one is
+    # applied when it is not recorded yet), so either may land first.
+    (4, "registries: collections of links, protected aliases, alias moves", _registries),
 ]
 
 
