@@ -29,7 +29,14 @@ from ipyartifacts.store.catalog import _common
 from ipyartifacts.store.catalog import schema as s
 from ipyartifacts.store.catalog._common import aware
 from ipyartifacts.store.catalog.links import LinksMixin
-from ipyartifacts.store.names import dumps, validate_alias, validate_name
+from ipyartifacts.store.names import (
+    LOCAL_ORGANIZATION,
+    REGISTRY_PREFIX,
+    dumps,
+    registry_name,
+    validate_alias,
+    validate_name,
+)
 from ipyartifacts.store.records import RegistryRecord
 
 if TYPE_CHECKING:
@@ -44,20 +51,11 @@ __all__ = [
     "registry_name",
 ]
 
-REGISTRY_PREFIX = "wandb-registry-"
-LOCAL_ORGANIZATION = "local"  # a local store has no organizations; this names its one
 BUILTIN_REGISTRIES = {
     "model": "Models: the team's curated model versions.",
     "dataset": "Datasets: the team's curated dataset versions.",
 }
 VISIBILITIES = ("organization", "restricted")
-
-
-def registry_name(name: object) -> str:
-    """A registry's short name: ``"model"`` from ``"model"`` or ``"wandb-registry-model"``."""
-    if isinstance(name, str) and name.startswith(REGISTRY_PREFIX):
-        name = name[len(REGISTRY_PREFIX) :]
-    return validate_name(name, "registry name")
 
 
 def check_visibility(visibility: object) -> str:
