@@ -113,7 +113,14 @@ class LinkingMixin:
             return False
         client, _record = self._require_logged("save edits")
         wanted = unique([validate_alias(a) for a in self.aliases if a != LATEST])
-        new_link = client.catalog.set_link_aliases(link.id, wanted, force=force, run_id=_run_id())
+        saved = [a for a in link.aliases if a != LATEST]
+        new_link = client.catalog.edit_link_aliases(
+            link.id,
+            add=[a for a in wanted if a not in saved],
+            remove=[a for a in saved if a not in wanted],
+            force=force,
+            run_id=_run_id(),
+        )
         source = self.source_artifact
         for name in ("_description", "_metadata", "_tags", "_ttl"):
             setattr(source, name, getattr(self, name))

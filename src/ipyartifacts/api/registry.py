@@ -34,7 +34,14 @@ if TYPE_CHECKING:
     from ipyartifacts.api.artifact import Artifact
     from ipyartifacts.core.client import Client
 
-__all__ = ["Registries", "Registry", "RegistryCollection", "TeamMember", "UserMember"]
+__all__ = [
+    "Registries",
+    "Registry",
+    "RegistryCollection",
+    "RegistryCollections",
+    "TeamMember",
+    "UserMember",
+]
 
 ROLES = ("admin", "member", "viewer", "restricted_viewer")
 
@@ -228,14 +235,17 @@ class Registry:
         order: str | None = None,
         per_page: int = 100,
         start: str | None = None,
-    ) -> list[RegistryCollection]:
-        """Collections of this registry matching ``filter`` (name, tag, description, ...)."""
+    ) -> RegistryCollections:
+        """Collections of this registry matching ``filter`` (name, tag, description, ...).
+
+        Chain ``.versions(filter)`` to search their linked versions.
+        """
         del per_page, start
         found = [
             RegistryCollection(self._client, r)
             for r in self._client.catalog.registry_collections(self._saved.name)
         ]
-        return _ordered([c for c in found if matches(c._doc(), filter)], order)
+        return RegistryCollections(_ordered([c for c in found if matches(c._doc(), filter)], order))
 
     def versions(
         self,
@@ -356,6 +366,14 @@ def _version_doc(artifact: Artifact) -> dict[str, Any]:
     }
 
 
+class RegistryCollections(list["RegistryCollection"]):
+    """A list of registry collections that can be searched on: ``.versions(filter)``."""
+
+    def versions(self, filter: Mapping[str, Any] | None = None) -> list[Artifact]:
+        """Linked versions of these collections matching ``filter`` (tag, alias, metadata)."""
+        return [v for c in self for v in c.versions() if matches(_version_doc(v), filter)]
+
+
 class Registries:
     """Registries matching a filter, W&B's ``Api().registries(...)``; iterate it."""
 
@@ -376,9 +394,9 @@ class Registries:
     def __getitem__(self, index: int) -> Registry:
         return self._items[index]
 
-    def collections(self, filter: Mapping[str, Any] | None = None) -> list[RegistryCollection]:
+    def collections(self, filter: Mapping[str, Any] | None = None) -> RegistryCollections:
         """Collections of these registries matching ``filter``."""
-        return [c for r in self._items for c in r.collections(filter)]
+        return RegistryCollections([c for r in self._items for c in r.collections(filter)])
 
     def versions(self, filter: Mapping[str, Any] | None = None) -> list[Artifact]:
         """Linked versions of these registries matching ``filter``."""

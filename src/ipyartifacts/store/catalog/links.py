@@ -507,24 +507,27 @@ class LinksMixin:
             )
             record(alias, holder.number if holder is not None else None, link.number)
 
-    def set_link_aliases(
+    def edit_link_aliases(
         self,
         link_id: str,
-        aliases: Sequence[str],
         *,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
         force: bool = False,
         run_id: str | None = None,
     ) -> LinkRecord:
-        """Make a link's custom aliases exactly ``aliases`` (moving them from other links)."""
+        """Add aliases to a link (moving them from other links) and remove others from it.
+
+        Changes, not a full set: an object edited from a stale copy only applies what was
+        edited on it, never re-adds an alias someone else moved meanwhile.
+        """
 
         def attempt(conn: Connection) -> LinkRecord:
-            have = {a for a in self._link(conn, link_id).aliases if a != LATEST}
-            want = {a for a in aliases if a != LATEST}
             self._move_aliases(
                 conn,
                 link_id,
-                add=sorted(want - have),
-                remove=sorted(have - want),
+                add=[a for a in add if a != LATEST],
+                remove=[a for a in remove if a != LATEST],
                 force=force,
                 run_id=run_id,
             )
