@@ -451,7 +451,7 @@ class LinksMixin:
             if alias in protected and not force:
                 raise ProtectedAliasError(
                     f"Alias {alias!r} is protected in registry {reg_name!r} and points at "
-                    f"wandb-registry-{reg_name}/{link.name}:v{held_by}; {verb} it needs "
+                    f"wandb-registry-{reg_name}/{link.name}:v{held_by}; {verb} needs "
                     "force=True (CLI and magic: --force).",
                     registry=reg_name,
                     collection=link.name,
@@ -483,7 +483,7 @@ class LinksMixin:
                 )
             )
             if gone.rowcount:
-                guard(alias, link.number, "removing")
+                guard(alias, link.number, "removing it")
                 record(alias, link.number, None)
         for alias in add:
             holder = conn.execute(
