@@ -372,11 +372,31 @@ def test_registry_displays_as_escaped_html_and_text() -> None:
     assert "<script>alert(1)</script>" in data["text/plain"]
 
 
-def test_linked_versions_refuse_deleted_sources_and_hide_when_the_source_goes(work: Path) -> None:
+def test_deleting_a_linked_source_needs_delete_aliases_and_takes_its_links(
+    work: Path,
+) -> None:
     artifact = _logged(work)
-    linked = artifact.link("wandb-registry-model/classifier")
-    artifact.delete()
-    with pytest.raises(errors.ArtifactNotFoundError):
+    linked = artifact.link("wandb-registry-model/classifier", aliases=["production"])
+    with pytest.raises(errors.ArtifactStateError, match="wandb-registry-model/classifier:v0"):
+        artifact.delete()
+    wandb.Api().registry("model").protect_aliases("production")
+    with pytest.raises(errors.ProtectedAliasError):
+        artifact.delete(delete_aliases=True)  # a protected alias never vanishes silently
+    assert wandb.Api().artifact("wandb-registry-model/classifier:production") == artifact
+
+    linked.aliases.remove("production")
+    linked.save(force=True)
+    artifact.delete(delete_aliases=True)
+    with pytest.raises(errors.ArtifactNotFoundError, match="It has no versions"):
         wandb.Api().artifact("wandb-registry-model/classifier:latest")
     with pytest.raises(errors.ArtifactStateError, match="been deleted"):
         linked.source_artifact.link("wandb-registry-model/other")
+
+
+def test_registry_collections_list_like_a_project(work: Path) -> None:
+    _logged(work).link("wandb-registry-model/classifier")
+    found = wandb.Api().artifact_collections("my-org/wandb-registry-model", "model")
+    assert [(c.project, c.name, c.latest_version) for c in found] == [
+        ("wandb-registry-model", "classifier", "v0")
+    ]
+    assert wandb.Api().artifact_collections("wandb-registry-model", "dataset") == []

@@ -56,6 +56,10 @@ def test_link_versions_show_and_unlink_with_json() -> None:
     ]
     shown = run_cli("show", "wandb-registry-model/classifier:staging").stdout
     assert "linked from  vision/clf:v1" in shown
+    listed = as_json("ls", "-p", "wandb-registry-model")
+    assert [(c["name"], c["versions"], c["latest"]) for c in listed] == [("classifier", 2, "v1")]
+    refused = run_cli("rm", "wandb-registry-model/classifier:v1", code=1)
+    assert "unlink" in refused.output
 
     gone = as_json("unlink", "wandb-registry-model/classifier:staging")
     assert gone == {

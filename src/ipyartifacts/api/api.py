@@ -160,9 +160,14 @@ class Api:
         ['cifar10', 'mnist']
         """
         del per_page
+        from ipyartifacts.api.links import registry_of
         from ipyartifacts.api.query import ArtifactCollection
 
         chosen = self._project_arg(project)
+        registry = registry_of(chosen)
+        if registry is not None:  # "wandb-registry-model": that registry's collections
+            found = self.registry(registry).collections()
+            return [c for c in found if type_name is None or c.type == type_name]
         return [
             ArtifactCollection(self._client, r)
             for r in self._client.catalog.list_collections(chosen, type_name)

@@ -544,6 +544,34 @@ class LinksMixin:
             self._move_aliases(conn, link_id, remove=custom, force=force, run_id=run_id)
             conn.execute(delete(s.links).where(s.links.c.id == link_id))
 
+    def _release_links(
+        self, conn: Connection, version: VersionRecord, drop: bool, by: str | None
+    ) -> None:
+        """Before deleting ``version``: refuse while registries link to it, or unlink them.
+
+        A registry's ``production`` must never vanish because its source was deleted
+        without anyone saying so; protected aliases still need an explicit unlink(force).
+        """
+        ids = list(
+            conn.execute(select(s.links.c.id).where(s.links.c.version_id == version.id)).scalars()
+        )
+        if not ids:
+            return
+        links = [self._link(conn, lid) for lid in ids]
+        if not drop:
+            names = ", ".join(
+                f"wandb-registry-{x.registry}/{x.collection}:v{x.number}" for x in links
+            )
+            raise ArtifactStateError(
+                f"Cannot delete {version.project}/{version.name}:v{version.number}: registries "
+                f"link to it ({names}). Unlink those first, or call "
+                "delete(delete_aliases=True) to remove the links with it."
+            )
+        for link in links:
+            custom = [a for a in link.aliases if a != LATEST]
+            self._move_aliases(conn, link.id, remove=custom, run_id=by)
+            conn.execute(delete(s.links).where(s.links.c.id == link.id))
+
     def live_link_count(self, version_id: str) -> int:
         with self._read() as conn:
             return int(
