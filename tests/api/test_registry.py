@@ -400,3 +400,47 @@ def test_registry_collections_list_like_a_project(work: Path) -> None:
         ("wandb-registry-model", "classifier", "v0")
     ]
     assert wandb.Api().artifact_collections("wandb-registry-model", "dataset") == []
+
+
+def test_saving_a_stale_link_never_reverts_the_sources_aliases(work: Path) -> None:
+    source = _logged(work)
+    linked = wandb.Api().artifact(
+        source.link("wandb-registry-model/classifier").qualified_name
+    )  # loaded now: its view of the source's aliases is ["latest"]
+    source.aliases.append("best")  # meanwhile, in the source's own collection
+    source.save()
+    linked.tags = ["reviewed"]
+    linked.description = "approved for serving"
+    linked.save()
+    fresh = wandb.Api().artifact("vision/mnist-cnn:v0")
+    assert set(fresh.aliases) == {"latest", "best"}
+    assert fresh.tags == ["reviewed"]
+    assert fresh.description == "approved for serving"
+    assert [e.field for e in fresh.history()] == ["alias", "description", "tag"]
+
+
+def test_rename_a_registry_and_filter_versions_on_metadata(work: Path) -> None:
+    write(work / "model.pt", "w")
+    with wandb.init(project="vision") as run:
+        good = wandb.Artifact("clf", "model", metadata={"eval": {"accuracy": 0.95}})
+        good.add_file("model.pt")
+        run.link_artifact(good, "wandb-registry-model/classifier")
+    registry = wandb.Api().create_registry("staging", visibility="organization")
+    good.link("wandb-registry-staging/clf")
+    registry.name = "candidates"
+    registry.save()
+    assert registry.full_name == "wandb-registry-candidates"
+    assert wandb.Api().artifact("wandb-registry-candidates/clf:v0") == good
+    with pytest.raises(errors.ArtifactNotFoundError, match="No registry named 'staging'"):
+        wandb.Api().artifact("wandb-registry-staging/clf:v0")
+    model = wandb.Api().registry("model")
+    model.name = "models"
+    with pytest.raises(errors.ArtifactStateError, match="cannot be renamed"):
+        model.save()
+
+    high = {"metadata.eval.accuracy": {"$gte": 0.9}}
+    assert [a.project for a in wandb.Api().registries().versions(filter=high)] == [
+        "wandb-registry-candidates",
+        "wandb-registry-model",
+    ]
+    assert wandb.Api().registries().versions(filter={"metadata.eval.accuracy": {"$lt": 0.9}}) == []

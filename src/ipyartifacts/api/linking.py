@@ -8,11 +8,17 @@ not a link, every ``source_*`` is the version itself, as in W&B.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ipyartifacts.errors import ArtifactStateError
-from ipyartifacts.store.names import LATEST, unique, validate_alias
+from ipyartifacts.store.names import (
+    LATEST,
+    check_metadata,
+    unique,
+    validate_alias,
+    validate_tag,
+)
 
 if TYPE_CHECKING:
     from ipyartifacts.api.artifact import Artifact
@@ -40,6 +46,12 @@ class LinkingMixin:
 
         def _require_logged(self, action: str) -> tuple[Client, VersionRecord]: ...
         def _bind(self, record: VersionRecord) -> None: ...
+
+        _description: str | None
+        _metadata: dict[str, Any]
+        _tags: list[str]
+        _ttl: timedelta | None
+
         def is_draft(self) -> bool: ...
         def save(
             self, project: str | None = None, settings: Any = None, *, force: bool = False
@@ -121,10 +133,21 @@ class LinkingMixin:
             force=force,
             run_id=_run_id(),
         )
-        source = self.source_artifact
-        for name in ("_description", "_metadata", "_tags", "_ttl"):
-            setattr(source, name, getattr(self, name))
-        source.save()
+        # The rest is the source's: send only what was edited here, never the source's
+        # aliases (they belong to its own collection and may have moved meanwhile).
+        loaded = _record
+        edits: dict[str, Any] = {}
+        if self._description != loaded.description:
+            edits["description"] = self._description
+        if check_metadata(self._metadata) != loaded.metadata:
+            edits["metadata"] = check_metadata(self._metadata)
+        if list(self._tags) != list(loaded.tags):
+            edits["tags"] = unique([validate_tag(t) for t in self._tags])
+        old_ttl = loaded.expires_at - loaded.created_at if loaded.expires_at else None
+        if self._ttl != old_ttl:
+            edits["expires_at"] = loaded.created_at + self._ttl if self._ttl else None
+        if edits:
+            client.catalog.update_version(loaded.id, by=_run_id(), **edits)
         from ipyartifacts.api.links import linked_artifact
 
         fresh = linked_artifact(client, new_link)
