@@ -178,14 +178,12 @@ class LinkingMixin:
     @property
     def linked_artifacts(self) -> list[Artifact]:
         """Every link of this source version (empty for a link itself, as in W&B)."""
-        from ipyartifacts.api.links import linked_artifact
+        from ipyartifacts.api.links import linked_artifacts
 
         client, record = self._require_logged("list its links")
         if self._link is not None:
             return []
-        return [
-            linked_artifact(client, link) for link in client.catalog.links_of_version(record.id)
-        ]
+        return linked_artifacts(client, client.catalog.links_of_version(record.id))
 
     @property
     def source_artifact(self) -> Artifact:

@@ -14,6 +14,7 @@ version's: a link copies no bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -23,11 +24,12 @@ from ipyartifacts.store.names import REGISTRY_PREFIX, registry_name, validate_na
 if TYPE_CHECKING:
     from ipyartifacts.api.artifact import Artifact
     from ipyartifacts.core.client import Client
-    from ipyartifacts.store.records import LinkRecord
+    from ipyartifacts.store.records import LinkRecord, VersionRecord
 
 __all__ = [
     "LEGACY_MODEL_REGISTRY",
     "linked_artifact",
+    "linked_artifacts",
     "parse_target",
     "registry_of",
     "resolve_artifact",
@@ -76,11 +78,14 @@ def parse_target(target_path: str) -> tuple[str, str]:
     return registry, validate_name(parts[-1], "collection name")
 
 
-def linked_artifact(client: Client, link: LinkRecord) -> Artifact:
+def linked_artifact(
+    client: Client, link: LinkRecord, source: VersionRecord | None = None
+) -> Artifact:
     """The Artifact for one link (name and aliases of the link, content of its source)."""
     from ipyartifacts.api.artifact import Artifact
 
-    source = client.catalog.get_version(link.version_id)
+    if source is None:
+        source = client.catalog.get_version(link.version_id)
     view = replace(
         source,
         project=f"{REGISTRY_PREFIX}{link.registry}",
@@ -92,6 +97,16 @@ def linked_artifact(client: Client, link: LinkRecord) -> Artifact:
     artifact._link = link
     artifact._source_record = source
     return artifact
+
+
+def linked_artifacts(client: Client, links: Sequence[LinkRecord]) -> list[Artifact]:
+    """Artifacts for many links, their sources read in one batch."""
+    sources = client.catalog.versions_by_id([link.version_id for link in links])
+    return [
+        linked_artifact(client, link, sources[link.version_id])
+        for link in links
+        if link.version_id in sources
+    ]
 
 
 def resolve_artifact(client: Client, project: str, name: str, alias: str) -> Artifact:

@@ -256,14 +256,10 @@ class Registry:
     ) -> list[Artifact]:
         """Linked versions in this registry matching ``filter`` (tag, alias, metadata ...)."""
         del order, per_page, start
-        from ipyartifacts.api.links import linked_artifact
+        from ipyartifacts.api.links import linked_artifacts
 
-        out = []
-        for link in self._client.catalog.list_links(self._saved.name):
-            artifact = linked_artifact(self._client, link)
-            if matches(_version_doc(artifact), filter):
-                out.append(artifact)
-        return out
+        found = linked_artifacts(self._client, self._client.catalog.list_links(self._saved.name))
+        return [a for a in found if matches(_version_doc(a), filter)]
 
     # -- protected aliases and their history ------------------------------------
 
@@ -479,19 +475,18 @@ class RegistryCollection(ArtifactCollection):
         self, tags: str | Sequence[str] | None = None, metadata: Mapping[str, Any] | None = None
     ) -> list[Artifact]:
         """Linked versions, newest first (``tags``: carrying all of them)."""
-        from ipyartifacts.api.links import linked_artifact
+        from ipyartifacts.api.links import linked_artifacts
         from ipyartifacts.core.metadata_filter import compile_metadata_filter
 
         wanted = [tags] if isinstance(tags, str) else list(tags or [])
         condition = compile_metadata_filter(metadata) if metadata else None
-        out = []
-        for link in self._client.catalog.list_links(self._reg.registry, self.name):
-            artifact = linked_artifact(self._client, link)
-            if all(t in artifact.tags for t in wanted) and (
-                condition is None or condition.matches(artifact.metadata)
-            ):
-                out.append(artifact)
-        return out
+        links = self._client.catalog.list_links(self._reg.registry, self.name)
+        return [
+            a
+            for a in linked_artifacts(self._client, links)
+            if all(t in a.tags for t in wanted)
+            and (condition is None or condition.matches(a.metadata))
+        ]
 
     artifacts = versions
 

@@ -57,6 +57,8 @@ class LinksMixin:
         def _read(self) -> AbstractContextManager[Connection]: ...
         def _write(self) -> AbstractContextManager[Connection]: ...
         def _one(self, conn: Connection, version_id: str) -> VersionRecord: ...
+        def _version_select(self) -> Any: ...
+        def _records(self, conn: Connection, rows: Sequence[Row[Any]]) -> list[VersionRecord]: ...
         def _registry_row(self, conn: Connection, name: str) -> Row[Any]: ...
         @staticmethod
         def _live(now: datetime) -> Any: ...
@@ -202,6 +204,17 @@ class LinksMixin:
                 .order_by(s.links.c.created_at.desc(), s.links.c.number.desc())
             ).all()
             return self._link_records(conn, rows)
+
+    def versions_by_id(self, ids: Sequence[str]) -> dict[str, VersionRecord]:
+        """Source versions of many links at once (a listing's N links cost a few queries)."""
+        out: dict[str, VersionRecord] = {}
+        unique_ids = list(dict.fromkeys(ids))
+        with self._read() as conn:
+            for start in range(0, len(unique_ids), 500):
+                chunk = unique_ids[start : start + 500]
+                rows = conn.execute(self._version_select().where(s.versions.c.id.in_(chunk))).all()
+                out.update((r.id, r) for r in self._records(conn, rows))
+        return out
 
     def links_of_version(self, version_id: str) -> list[LinkRecord]:
         """Every link pointing at a source version, oldest first."""
