@@ -1,6 +1,7 @@
-"""Catalog rows for linking: registry collections, links, link aliases and alias moves.
+"""Catalog rows for linking: links, their aliases, and the alias moves they make.
 
-Part of :class:`~ipyartifacts.store.catalog.registry.RegistryMixin`. A link is one row
+Part of :class:`~ipyartifacts.store.catalog.registry.RegistryMixin` (registry collections are
+in :mod:`.registry_collections`). A link is one row
 ``(registry collection, number, source version)``: no bytes are copied. Link numbers are
 allocated from a per-collection counter row taken with ``UPDATE ... RETURNING`` inside
 the linking transaction, so concurrent linkers (on SQLite or PostgreSQL) get
@@ -29,13 +30,9 @@ from ipyartifacts.errors import (
 from ipyartifacts.store.catalog import _common
 from ipyartifacts.store.catalog import schema as s
 from ipyartifacts.store.catalog._common import COMMITTED, actor, aware
-from ipyartifacts.store.names import LATEST, dumps, validate_name, version_number
-from ipyartifacts.store.records import (
-    AliasMove,
-    LinkRecord,
-    RegistryCollectionRecord,
-    VersionRecord,
-)
+from ipyartifacts.store.catalog.registry_collections import RegistryCollectionsMixin
+from ipyartifacts.store.names import LATEST, validate_name, version_number
+from ipyartifacts.store.records import LinkRecord, VersionRecord
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -48,7 +45,7 @@ _RETRIES = 20
 rc = s.registry_collections
 
 
-class LinksMixin:
+class LinksMixin(RegistryCollectionsMixin):
     """Linking versions into registry collections, and reading links back."""
 
     if TYPE_CHECKING:  # provided by Catalog / RegistryMixin
@@ -225,101 +222,6 @@ class LinksMixin:
                 .order_by(s.links.c.created_at)
             ).all()
             return self._link_records(conn, rows)
-
-    def _collection_record(self, conn: Connection, row: Row[Any]) -> RegistryCollectionRecord:
-        now = _common.utcnow()
-        live = self._links_of(conn, row.id, now)
-        reg = conn.execute(
-            select(s.registries.c.name).where(s.registries.c.id == row.registry_id)
-        ).scalar_one()
-        return RegistryCollectionRecord(
-            id=row.id,
-            registry=reg,
-            name=row.name,
-            type=row.type,
-            description=row.description,
-            tags=tuple(json.loads(row.tags)),
-            created_at=aware(row.created_at),  # type: ignore[arg-type]
-            updated_at=aware(row.updated_at),
-            link_count=len(live),
-            latest_number=live[0].number if live else None,
-        )
-
-    def registry_collections(self, registry: str) -> list[RegistryCollectionRecord]:
-        """A registry's collections, by name (empty ones too: W&B lists them)."""
-        with self._read() as conn:
-            reg = self._registry_row(conn, registry)
-            rows = conn.execute(
-                select(rc).where(rc.c.registry_id == reg.id).order_by(rc.c.name)
-            ).all()
-            return [self._collection_record(conn, r) for r in rows]
-
-    def registry_collection(self, registry: str, name: str) -> RegistryCollectionRecord:
-        with self._read() as conn:
-            return self._collection_record(conn, self._collection_row(conn, registry, name))
-
-    def update_registry_collection(
-        self,
-        registry: str,
-        name: str,
-        *,
-        description: str | None,
-        tags: Sequence[str],
-    ) -> RegistryCollectionRecord:
-        with self._write() as conn:
-            row = self._collection_row(conn, registry, name)
-            conn.execute(
-                update(rc)
-                .where(rc.c.id == row.id)
-                .values(
-                    description=description,
-                    tags=dumps(list(dict.fromkeys(tags))),
-                    updated_at=_common.utcnow(),
-                )
-            )
-            return self._collection_record(conn, self._collection_row(conn, registry, name))
-
-    def delete_registry_collection(self, registry: str, name: str) -> None:
-        """Drop a registry collection with its links and their history (sources stay)."""
-        with self._write() as conn:
-            self._drop_collection(conn, self._collection_row(conn, registry, name).id)
-
-    def _drop_collection(self, conn: Connection, coll: int) -> None:
-        for table in (s.link_aliases, s.alias_moves, s.links):
-            conn.execute(delete(table).where(table.c.collection_id == coll))
-        conn.execute(delete(rc).where(rc.c.id == coll))
-
-    def alias_history(
-        self, registry: str, collection: str | None = None, alias: str | None = None
-    ) -> list[AliasMove]:
-        """Every recorded alias move in a registry (or one collection / alias), oldest first."""
-        with self._read() as conn:
-            reg = self._registry_row(conn, registry)
-            query = (
-                select(s.alias_moves, rc.c.name.label("collection_name"))
-                .join(rc, rc.c.id == s.alias_moves.c.collection_id)
-                .where(rc.c.registry_id == reg.id)
-                .order_by(s.alias_moves.c.id)
-            )
-            if collection is not None:
-                query = query.where(rc.c.name == collection)
-            if alias is not None:
-                query = query.where(s.alias_moves.c.alias == alias)
-            rows = conn.execute(query).all()
-        return [
-            AliasMove(
-                registry=reg.name,
-                collection=r.collection_name,
-                alias=r.alias,
-                old_number=r.old_number,
-                new_number=r.new_number,
-                forced=bool(r.forced),
-                run_id=r.run_id,
-                actor=r.actor,
-                at=aware(r.at),  # type: ignore[arg-type]
-            )
-            for r in rows
-        ]
 
     # -- writing ------------------------------------------------------------------
 
@@ -584,14 +486,3 @@ class LinksMixin:
             custom = [a for a in link.aliases if a != LATEST]
             self._move_aliases(conn, link.id, remove=custom, run_id=by)
             conn.execute(delete(s.links).where(s.links.c.id == link.id))
-
-    def live_link_count(self, version_id: str) -> int:
-        with self._read() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(s.links)
-                    .join(s.versions, s.versions.c.id == s.links.c.version_id)
-                    .where(s.links.c.version_id == version_id, s.versions.c.state == COMMITTED)
-                ).scalar_one()
-            )
