@@ -107,6 +107,8 @@ def test_protected_alias_needs_force_on_the_command_line() -> None:
     run_cli(
         "registry", "alias", "wandb-registry-model/classifier:v1", "production", "--remove", code=1
     )
+    plain = run_cli("alias", "wandb-registry-model/classifier:v0", "production", code=1)
+    assert "--force on link, unlink or registry alias" in plain.output  # the way out
     run_cli("registry", "alias", "wandb-registry-model/classifier:v0", "production", "--force")
     history = as_json("registry", "history", "model", "--alias", "production")
     assert [(m["from"], m["to"], m["forced"]) for m in history] == [

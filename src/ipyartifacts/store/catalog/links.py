@@ -367,7 +367,7 @@ class LinksMixin(RegistryCollectionsMixin):
                 raise ProtectedAliasError(
                     f"Alias {alias!r} is protected in registry {reg_name!r} and points at "
                     f"wandb-registry-{reg_name}/{link.name}:v{held_by}; {verb} needs "
-                    "force=True (CLI and magic: --force).",
+                    "force=True (CLI and magics: --force on link, unlink or registry alias).",
                     registry=reg_name,
                     collection=link.name,
                     alias=alias,
