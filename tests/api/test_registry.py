@@ -444,3 +444,18 @@ def test_rename_a_registry_and_filter_versions_on_metadata(work: Path) -> None:
         "wandb-registry-model",
     ]
     assert wandb.Api().registries().versions(filter={"metadata.eval.accuracy": {"$lt": 0.9}}) == []
+
+
+def test_linking_a_link_links_its_source_and_collection_says_where_it_came_from(
+    work: Path,
+) -> None:
+    source = _logged(work)
+    linked = source.link("wandb-registry-model/classifier")
+    again = linked.link("wandb-registry-dataset/picked")
+    assert again.source_qualified_name == "vision/mnist-cnn:v0"  # never a link of a link
+    assert linked.collection.project == "wandb-registry-model"
+    assert linked.collection.name == "classifier"
+    assert source.collection.project == "vision"
+    assert linked.source_collection == source.collection
+    assert linked.linked_at is not None
+    assert source.linked_at is None
