@@ -18,6 +18,7 @@ from ipyartifacts._version import __version__
 from ipyartifacts.api.api import Api
 from ipyartifacts.api.artifact import Artifact, ArtifactManifestEntry
 from ipyartifacts.api.query import ArtifactCollection, ArtifactFiles, ArtifactType
+from ipyartifacts.api.registry import Registry
 from ipyartifacts.api.run import Run, finish, init
 from ipyartifacts.core.cache import ArtifactCache, CacheCleanupReport
 from ipyartifacts.core.diff import ArtifactDiff, FileChange, MetadataChange
@@ -35,7 +36,9 @@ from ipyartifacts.errors import (
     InvalidPathError,
     MissingBlobError,
     NetworkFilesystemError,
+    ProtectedAliasError,
     ReferenceChangedError,
+    RegistryExistsError,
     SourceChangedError,
     StoreError,
     TooManyObjectsError,
@@ -71,7 +74,10 @@ __all__ = [
     "MetadataChange",
     "MissingBlobError",
     "NetworkFilesystemError",
+    "ProtectedAliasError",
     "ReferenceChangedError",
+    "Registry",
+    "RegistryExistsError",
     "Run",
     "SourceChangedError",
     "StoreError",
@@ -83,11 +89,14 @@ __all__ = [
     "finish",
     "gc",
     "init",
+    "link_model",
     "load_ipython_extension",
     "log_artifact",
+    "log_model",
     "login",
     "unload_ipython_extension",
     "use_artifact",
+    "use_model",
 ]
 
 
@@ -132,6 +141,28 @@ def log_artifact(
 def use_artifact(artifact_or_name: Artifact | str, type: str | None = None) -> Artifact:
     """``wandb.use_artifact``: use on the active run."""
     return _require_run("use an artifact").use_artifact(artifact_or_name, type)
+
+
+def log_model(
+    path: str | os.PathLike[str], name: str | None = None, aliases: list[str] | None = None
+) -> None:
+    """``wandb.log_model``: log a model on the active run."""
+    _require_run("log a model").log_model(path, name, aliases)
+
+
+def use_model(name: str) -> str:
+    """``wandb.use_model``: use and download a model on the active run; return its path."""
+    return _require_run("use a model").use_model(name)
+
+
+def link_model(
+    path: str | os.PathLike[str],
+    registered_model_name: str,
+    name: str | None = None,
+    aliases: list[str] | None = None,
+) -> Artifact | None:
+    """``wandb.link_model``: log a model and link it into the ``model`` registry."""
+    return _require_run("link a model").link_model(path, registered_model_name, name, aliases)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -10,7 +10,9 @@ One tree, one base class; catch :class:`ArtifactError` to catch them all::
     ├── ArtifactTypeMismatchError  (also ValueError)  an artifact is used or logged with another type
     ├── DuplicateEntryError        (also ValueError)  a logical path is added twice
     ├── TooManyObjectsError        (also ValueError)  a reference expands past ``max_objects``
+    ├── RegistryExistsError        (also ValueError)  a registry of that name already exists
     ├── ArtifactStateError         (also RuntimeError) the operation does not fit the artifact's state
+    │   └── ProtectedAliasError                        a protected registry alias moves without force
     ├── IntegrityError                                 stored bytes do not match their digest
     │   ├── SourceChangedError                         a file changed after it was added
     │   └── ReferenceChangedError                      a referenced URI no longer matches its record
@@ -41,7 +43,9 @@ __all__ = [
     "InvalidPathError",
     "MissingBlobError",
     "NetworkFilesystemError",
+    "ProtectedAliasError",
     "ReferenceChangedError",
+    "RegistryExistsError",
     "SourceChangedError",
     "StoreError",
     "TooManyObjectsError",
@@ -114,6 +118,33 @@ class DuplicateEntryError(ArtifactError, ValueError):
 
 class ArtifactStateError(ArtifactError, RuntimeError):
     """The operation does not fit the artifact's state (draft vs. logged, finished run ...)."""
+
+
+class RegistryExistsError(ArtifactError, ValueError):
+    """A registry of that name already exists (W&B raises ValueError here too)."""
+
+    def __init__(self, message: str, *, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+class ProtectedAliasError(ArtifactStateError):
+    """A protected alias of a registry would move or be removed without ``force=True``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        registry: str,
+        collection: str,
+        alias: str,
+        number: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.registry = registry
+        self.collection = collection
+        self.alias = alias
+        self.number = number  # the link number the alias points at now
 
 
 class IntegrityError(ArtifactError):

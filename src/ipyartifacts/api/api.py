@@ -17,6 +17,7 @@ from ipyartifacts.store.names import parse_spec, validate_name
 
 if TYPE_CHECKING:
     from ipyartifacts.api.query import ArtifactCollection, ArtifactType
+    from ipyartifacts.api.registry import Registries, Registry
     from ipyartifacts.core.cache import ArtifactCache
     from ipyartifacts.core.copy import CopyReport
     from ipyartifacts.core.diff import ArtifactDiff
@@ -70,17 +71,19 @@ class Api:
 
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         """The version named ``[project/]name[:alias|:vN]`` (no alias: ``latest``)."""
+        from ipyartifacts.api.links import resolve_artifact
+
         spec = parse_spec(name)
-        record = self._client.resolve(
-            spec.project or self._default_project(), spec.name, spec.alias
+        artifact = resolve_artifact(
+            self._client, spec.project or self._default_project(), spec.name, spec.alias
         )
-        if type is not None and record.type != type:
+        if type is not None and artifact.type != type:
             raise ArtifactTypeMismatchError(
-                f"{record.name}:v{record.number} has type {record.type!r}, not {type!r}.",
-                expected=record.type,
+                f"{artifact.name} has type {artifact.type!r}, not {type!r}.",
+                expected=artifact.type,
                 received=type,
             )
-        return Artifact._from_record(self._client, record)
+        return artifact
 
     def artifact_exists(self, name: str, type: str | None = None) -> bool:
         """Whether ``artifact(name, type)`` would find a version."""
@@ -131,6 +134,11 @@ class Api:
                 )
             chosen_project = spec.project or project or self._default_project()
             collection: str | None = spec.name
+            from ipyartifacts.api.links import registry_of
+
+            if registry_of(chosen_project) is not None:
+                found = self.artifact_collection(type_name, f"{chosen_project}/{spec.name}")
+                return found.versions(tags=tags, metadata=metadata)
         else:
             chosen_project = project or self._default_project()
             collection = None
@@ -154,9 +162,14 @@ class Api:
         ['cifar10', 'mnist']
         """
         del per_page
+        from ipyartifacts.api.links import registry_of
         from ipyartifacts.api.query import ArtifactCollection
 
         chosen = self._project_arg(project)
+        registry = registry_of(chosen)
+        if registry is not None:  # "wandb-registry-model": that registry's collections
+            found = self.registry(registry).collections()
+            return [c for c in found if type_name is None or c.type == type_name]
         return [
             ArtifactCollection(self._client, r)
             for r in self._client.catalog.list_collections(chosen, type_name)
@@ -171,9 +184,23 @@ class Api:
         >>> coll.version_count, coll.latest_version                      # doctest: +SKIP
         (3, 'v4')
         """
+        from ipyartifacts.api.links import registry_of
         from ipyartifacts.api.query import find_collection
 
         spec = parse_spec(name)
+        registry = registry_of(spec.project)
+        if registry is not None:
+            from ipyartifacts.api.registry import RegistryCollection
+
+            found = RegistryCollection._load(self._client, registry, spec.name)
+            if type_name is not None and found.type != type_name:
+                raise ArtifactTypeMismatchError(
+                    f"Registry collection {spec.project}/{spec.name} holds {found.type!r} "
+                    f"artifacts, not {type_name!r}.",
+                    expected=found.type,
+                    received=type_name,
+                )
+            return found
         return find_collection(
             self._client, spec.project or self._default_project(), spec.name, type_name
         )
@@ -326,6 +353,61 @@ class Api:
         if not project:
             return self._default_project()
         return validate_name(project.rsplit("/", 1)[-1], "project name")
+
+    # -- registries ---------------------------------------------------------------
+
+    def registries(
+        self,
+        organization: str | None = None,
+        filter: dict[str, Any] | None = None,
+        order: str | None = None,
+        per_page: int = 100,
+        start: str | None = None,
+    ) -> Registries:
+        """Registries matching a MongoDB-style ``filter`` (name, description, created_at ...).
+
+        Chain ``.collections(filter)`` or ``.versions(filter)`` to search inside them.
+
+        Examples
+        --------
+        >>> api.registries(filter={"name": {"$regex": "model"}})               # doctest: +SKIP
+        >>> api.registries().versions(filter={"alias": "production"})          # doctest: +SKIP
+        """
+        del organization, order, per_page, start  # a local store has one organization
+        from ipyartifacts.api.registry import Registries
+
+        return Registries(self._client, filter)
+
+    def registry(self, name: str, organization: str | None = None) -> Registry:
+        """The registry ``name`` (without the ``wandb-registry-`` prefix; with it works too)."""
+        del organization
+        from ipyartifacts.api.registry import Registry
+
+        return Registry(self._client, self._client.catalog.get_registry(name))
+
+    def create_registry(
+        self,
+        name: str,
+        visibility: str,
+        organization: str | None = None,
+        description: str | None = None,
+        artifact_types: list[str] | None = None,
+    ) -> Registry:
+        """Create a registry; ``artifact_types`` restricts what may be linked (None: any).
+
+        Raises RegistryExistsError (a ValueError, as in W&B) when the name is taken.
+
+        Examples
+        --------
+        >>> api.create_registry("my-registry", visibility="restricted",
+        ...                     artifact_types=["model"])                      # doctest: +SKIP
+        """
+        from ipyartifacts.api.registry import Registry
+        from ipyartifacts.store.names import LOCAL_ORGANIZATION
+
+        return Registry.create(
+            self, organization or LOCAL_ORGANIZATION, name, visibility, description, artifact_types
+        )
 
     def run(self, path: str) -> Run:
         """A run by id (``"id"`` or ``"project/id"``)."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ipyartifacts.api.building import DraftContent
 from ipyartifacts.api.entry import ArtifactManifestEntry
+from ipyartifacts.api.linking import LinkingMixin
 from ipyartifacts.core import download as _download
 from ipyartifacts.errors import ArtifactNotFoundError, ArtifactStateError
 from ipyartifacts.store.config import artifact_dir, default_project
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Artifact", "ArtifactManifestEntry"]
 
 
-class Artifact(DraftContent):
+class Artifact(LinkingMixin, DraftContent):
     """A draft or logged artifact version.
 
     Parameters
@@ -167,10 +168,13 @@ class Artifact(DraftContent):
         self._bind(record)
         return self
 
-    def save(self, project: str | None = None, settings: Any = None) -> None:
+    def save(
+        self, project: str | None = None, settings: Any = None, *, force: bool = False
+    ) -> None:
         """Log a draft (as the active run's output), or save edits to a logged version.
 
         Without an active run a short run of job type ``"auto"`` logs it, as W&B does.
+        On a linked version aliases are the link's; ``force`` lets a protected one move.
         """
         del settings
         if self._record is None:
@@ -182,6 +186,8 @@ class Artifact(DraftContent):
                 return
             with init(project=project, job_type="auto", store=self._store_arg()) as auto:
                 auto.log_artifact(self)
+            return
+        if self._save_link(force):
             return
         client, record = self._require_live("save edits")
         # 'latest' may stay where it was when this version was read, never be added.
@@ -232,6 +238,7 @@ class Artifact(DraftContent):
         >>> api.artifact("mnist:best").delete(delete_aliases=True)    # doctest: +SKIP
         >>> ipyartifacts.gc(grace=0).bytes_freed                      # doctest: +SKIP
         """
+        self._refuse_on_link("delete it")
         client, record = self._require_logged("delete it")
         from ipyartifacts.api.run import active_run
 
@@ -439,10 +446,6 @@ class Artifact(DraftContent):
     @property
     def collection_name(self) -> str:
         return self._name
-
-    @property
-    def source_name(self) -> str:
-        return self.name
 
     @property
     def type(self) -> str:

@@ -222,9 +222,12 @@ class Run:
             if artifact.is_draft():
                 self.log_artifact(artifact, aliases=aliases)
         else:
+            from ipyartifacts.api.links import resolve_artifact
+
             spec = parse_spec(artifact_or_name)
-            record = self._client.resolve(spec.project or self.project, spec.name, spec.alias)
-            artifact = Artifact._from_record(self._client, record)
+            artifact = resolve_artifact(
+                self._client, spec.project or self.project, spec.name, spec.alias
+            )
         if type is not None and type != artifact.type:
             raise ArtifactTypeMismatchError(
                 f"{artifact.name} has type {artifact.type!r}, not {type!r}.",
@@ -236,6 +239,100 @@ class Run:
             artifact.save()
         self._client.catalog.add_usage(self.id, artifact.id, "input", self._provenance_for_log())
         return artifact
+
+    def link_artifact(
+        self,
+        artifact: Artifact,
+        target_path: str,
+        aliases: list[str] | None = None,
+        *,
+        force: bool = False,
+    ) -> Artifact:
+        """Link an artifact into a registry collection; a draft is logged by this run first.
+
+        ``target_path``: ``wandb-registry-<registry>/<collection>`` (an organization
+        prefix is accepted). ``latest`` moves to the newest link by itself. See
+        :meth:`Artifact.link`.
+
+        Examples
+        --------
+        >>> run.link_artifact(artifact, "wandb-registry-model/classifier", ["staging"])  # doctest: +SKIP
+        """
+        self._require_running("link an artifact")
+        if artifact.is_draft():
+            self.log_artifact(artifact)
+        return artifact.link(target_path, aliases, force=force)
+
+    def log_model(
+        self,
+        path: str | os.PathLike[str],
+        name: str | None = None,
+        aliases: list[str] | None = None,
+    ) -> None:
+        """Log the file or folder at ``path`` as an artifact of type ``model`` (W&B's).
+
+        ``name`` defaults to ``run-<run id>-<basename of path>``.
+        """
+        self.log_artifact(path, name=name, type="model", aliases=aliases)
+
+    def use_model(self, name: str) -> str:
+        """Use a model artifact (``name:alias``, a registry path too) and download it.
+
+        Returns the download folder, or the file when it holds exactly one file, as W&B
+        does. Raises ArtifactTypeMismatchError unless its type contains ``model``.
+        """
+        artifact = self.use_artifact(name)
+        if "model" not in artifact.type.lower():
+            raise ArtifactTypeMismatchError(
+                f"use_model is for model artifacts; {artifact.name} has type "
+                f"{artifact.type!r}. Its type must contain 'model', or use use_artifact().",
+                expected="model",
+                received=artifact.type,
+            )
+        root = artifact.download()
+        entries = os.listdir(root)
+        return os.path.join(root, entries[0]) if len(entries) == 1 else root
+
+    def link_model(
+        self,
+        path: str | os.PathLike[str],
+        registered_model_name: str,
+        name: str | None = None,
+        aliases: list[str] | None = None,
+    ) -> Artifact | None:
+        """Log ``path`` as a model version and link it into the ``model`` registry.
+
+        The collection ``wandb-registry-model/<registered_model_name>`` is created on
+        first link; ``aliases`` apply to the link only. When ``name`` is already a
+        logged artifact its type is kept (it must contain ``model``).
+        """
+        from ipyartifacts.errors import ArtifactNotFoundError, InvalidNameError
+
+        if "/" in registered_model_name or ":" in registered_model_name:
+            raise InvalidNameError(
+                f"registered_model_name {registered_model_name!r}: give only the name of "
+                "the registered model, without an entity or project.",
+                name=registered_model_name,
+            )
+        type = "model"
+        if name is not None:
+            try:
+                existing = self._client.resolve(self.project, validate_name(name), "latest")
+            except ArtifactNotFoundError:
+                existing = None
+            if existing is not None:
+                if "model" not in existing.type.lower():
+                    raise ArtifactTypeMismatchError(
+                        f"link_model is for model artifacts; {name!r} has type "
+                        f"{existing.type!r}, which does not contain 'model'.",
+                        expected="model",
+                        received=existing.type,
+                    )
+                type = existing.type
+        artifact = self.log_artifact(path, name=name, type=type)
+        return self.link_artifact(
+            artifact, f"wandb-registry-model/{registered_model_name}", aliases
+        )
 
     def logged_artifacts(self) -> list[Artifact]:
         """Artifact versions this run logged (outputs)."""

@@ -582,6 +582,13 @@ def cache_cleanup_command(fe: Frontend, max_size: int | None) -> Any:
     return _ops.cache_cleanup(fe, max_size)
 
 
+# -- registries: link, unlink, registry ... (their own module) ------------------------------
+
+from ipyartifacts.frontends import commands_registry as _registry  # noqa: E402
+
+_registry.register(cli)
+
+
 def iter_commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command path of the grammar (``("log",)``, ``("cache", "size")`` ...)."""
     ctx = click.Context(group, **group.context_settings)

@@ -167,10 +167,12 @@ class VersionView(Result):
     created_by_run: str | None = None  # "name (job type)" of that run
     note: str | None = None
     artifact: Artifact | None = field(default=None, compare=False, hash=False)
+    source: str | None = None  # a registry link: the version it points at
 
     @classmethod
     def of(cls, artifact: Artifact, note: str | None = None) -> VersionView:
         run = artifact.logged_by()
+        source = artifact.source_qualified_name if artifact.is_link else None
         return cls(
             project=artifact.project,
             name=artifact.collection_name,
@@ -188,6 +190,7 @@ class VersionView(Result):
             created_by_run=f"{run.name} ({run.job_type or 'run'})" if run is not None else None,
             note=note,
             artifact=artifact,
+            source=source,
         )
 
     @property
@@ -220,10 +223,12 @@ class VersionView(Result):
             "created_by": self.created_by,
             "description": self.description,
             "metadata": self.metadata,
+            **({"source": self.source} if self.source else {}),
         }
 
     def blocks(self) -> list[Block]:
         pairs = [
+            *([("linked from", self.source)] if self.source else []),
             ("type", self.type),
             ("aliases", ", ".join(self.aliases) or "-"),
             ("tags", ", ".join(self.tags) or "-"),

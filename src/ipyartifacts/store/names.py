@@ -16,10 +16,13 @@ from ipyartifacts.errors import InvalidMetadataError, InvalidNameError
 
 __all__ = [
     "LATEST",
+    "LOCAL_ORGANIZATION",
+    "REGISTRY_PREFIX",
     "ArtifactSpec",
     "check_metadata",
     "custom_aliases",
     "parse_spec",
+    "registry_name",
     "validate_alias",
     "validate_name",
     "validate_tag",
@@ -58,6 +61,17 @@ def _check(value: object, what: str) -> str:
 def validate_name(name: object, what: str = "artifact name") -> str:
     """Return ``name`` if it is a valid project or artifact name, else raise InvalidNameError."""
     return _check(name, what)
+
+
+REGISTRY_PREFIX = "wandb-registry-"
+LOCAL_ORGANIZATION = "local"  # a local store has no organizations; this names its one
+
+
+def registry_name(name: object) -> str:
+    """A registry's short name: ``"model"`` from ``"model"`` or ``"wandb-registry-model"``."""
+    if isinstance(name, str) and name.startswith(REGISTRY_PREFIX):
+        name = name[len(REGISTRY_PREFIX) :]
+    return validate_name(name, "registry name")
 
 
 def validate_tag(tag: object) -> str:

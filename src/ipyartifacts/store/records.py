@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["CollectionRecord", "RunRecord", "VersionEdit", "VersionRecord"]
+__all__ = [
+    "AliasMove",
+    "CollectionRecord",
+    "LinkRecord",
+    "RegistryCollectionRecord",
+    "RegistryRecord",
+    "RunRecord",
+    "VersionEdit",
+    "VersionRecord",
+]
 
 
 @dataclass(frozen=True)
@@ -100,3 +109,67 @@ class CollectionRecord:
     created_at: datetime
     version_count: int  # live versions
     latest_number: int | None  # newest live version, None when every version is gone
+
+
+@dataclass(frozen=True)
+class RegistryRecord:
+    """One registry: a named space of collections whose versions link to logged versions."""
+
+    id: str
+    name: str  # without the ``wandb-registry-`` prefix
+    description: str | None
+    visibility: str  # "organization" | "restricted" (recorded; a local store has no accounts)
+    allow_all_types: bool
+    artifact_types: tuple[str, ...]  # accepted types when not allow_all_types (add-only)
+    organization: str
+    created_at: datetime
+    updated_at: datetime | None
+    builtin: bool  # "model" and "dataset" exist in every store and cannot be deleted
+    protected_aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegistryCollectionRecord:
+    """One collection of a registry, with its live-link counts."""
+
+    id: int
+    registry: str
+    name: str
+    type: str
+    description: str | None
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime | None
+    link_count: int  # links whose source version is live
+    latest_number: int | None
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    """One linked version: registry collection ``name:vN`` pointing at a source version."""
+
+    id: str
+    registry: str
+    collection: str
+    type: str
+    number: int
+    version_id: str  # the source version
+    aliases: tuple[str, ...]  # the link's own aliases, plus "latest" when it is the newest
+    created_at: datetime
+    created_by: str | None  # run id active when linked
+    actor: str | None  # "user@host"
+
+
+@dataclass(frozen=True)
+class AliasMove:
+    """One recorded move of an alias inside a registry collection (None: set / removed)."""
+
+    registry: str
+    collection: str
+    alias: str
+    old_number: int | None
+    new_number: int | None
+    forced: bool
+    run_id: str | None
+    actor: str | None
+    at: datetime

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    from ipyartifacts import Artifact, Run
+    from ipyartifacts import Artifact, Registry, Run
     from ipyartifacts.api.query import ArtifactCollection
     from ipyartifacts.core.diff import ArtifactDiff
 
-    Displayable: TypeAlias = "Artifact | Run | ArtifactCollection"
+    Displayable: TypeAlias = "Artifact | Run | ArtifactCollection | Registry"
 
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -63,6 +63,8 @@ def _artifact_facts(artifact: Artifact) -> tuple[str, list[tuple[str, str]]]:
     ]
     if artifact.description:
         rows.append(("description", artifact.description))
+    if artifact.is_link:
+        rows.append(("linked from", artifact.source_qualified_name))
     return artifact.qualified_name, rows
 
 
@@ -85,11 +87,29 @@ def _collection_facts(coll: ArtifactCollection) -> tuple[str, list[tuple[str, st
     return f"{coll.project}/{coll.name}", rows
 
 
+def _registry_facts(registry: Registry) -> tuple[str, list[tuple[str, str]]]:
+    collections = registry.collections()
+    shown = ", ".join(c.name for c in collections[:20])
+    rows = [
+        ("description", registry.description or ""),
+        ("visibility", registry.visibility),
+        (
+            "types",
+            "any" if registry.allow_all_artifact_types else ", ".join(registry.artifact_types),
+        ),
+        ("collections", f"{len(collections)}" + (f": {shown}" if shown else "")),
+        ("protected aliases", ", ".join(registry.protected_aliases) or "-"),
+    ]
+    return registry.full_name, rows
+
+
 def text_and_html(obj: Displayable) -> tuple[str, str]:
     """The kernel-free representations: one text block and one escaped HTML table."""
-    from ipyartifacts import Artifact, Run
+    from ipyartifacts import Artifact, Registry, Run
 
-    if isinstance(obj, Artifact):
+    if isinstance(obj, Registry):
+        kind, (title, rows) = "Registry", _registry_facts(obj)
+    elif isinstance(obj, Artifact):
         kind, (title, rows) = "Artifact", _artifact_facts(obj)
     elif isinstance(obj, Run):
         kind, (title, rows) = "Run", _run_facts(obj)
@@ -110,8 +130,10 @@ def widget_for(obj: Displayable, **kwargs: Any) -> Any:
 
     Returns ``None`` for drafts (nothing stored to browse yet).
     """
-    from ipyartifacts import Artifact, Run
+    from ipyartifacts import Artifact, Registry, Run
 
+    if isinstance(obj, Registry):
+        return None  # a registry widget is for later: its text and HTML say it all
     if not isinstance(obj, (Artifact, Run)):
         versions = obj.versions()
         if not versions:

@@ -35,6 +35,7 @@ from ipyartifacts.store.catalog.migrations import (
     pending,
 )
 from ipyartifacts.store.catalog.queries import QueriesMixin
+from ipyartifacts.store.catalog.registry import RegistryMixin
 from ipyartifacts.store.catalog.runs import RunsMixin
 from ipyartifacts.store.catalog.transfer import TransferMixin
 from ipyartifacts.store.names import LATEST, dumps, version_number
@@ -89,7 +90,7 @@ class CommitRequest:
         self.provenance = provenance or {}
 
 
-class Catalog(RunsMixin, QueriesMixin, TransferMixin):
+class Catalog(RunsMixin, QueriesMixin, TransferMixin, RegistryMixin):
     """SQL catalog over SQLite (embedded) or PostgreSQL (team)."""
 
     def __init__(self, url: str) -> None:

@@ -12,7 +12,17 @@ import sqlite3
 
 from ipyartifacts.errors import StoreError
 
-__all__ = ["driver_errors", "redact", "translate"]
+__all__ = ["CatalogConflict", "driver_errors", "redact", "translate"]
+
+
+class CatalogConflict(StoreError):
+    """A write met a unique constraint (a row another writer took first).
+
+    Internal to the catalog: code that expects a conflict (creating a registry whose name
+    may be taken, a linker racing another) catches this and says what it means; anywhere
+    else it still reaches users as one clean StoreError rather than a driver traceback.
+    """
+
 
 _ENV = "IPYARTIFACTS_DATABASE_URL"
 
@@ -127,4 +137,12 @@ def translate(exc: BaseException, url: str, action: str = "access") -> StoreErro
         )
     else:
         message = f"Catalog {action} failed on {store}."
+    if _is_integrity_error(exc):
+        return CatalogConflict(f"{message} ({detail})", store=store)
     return StoreError(f"{message} ({detail})", store=store)
+
+
+def _is_integrity_error(exc: BaseException) -> bool:
+    from sqlalchemy.exc import IntegrityError
+
+    return isinstance(exc, (IntegrityError, sqlite3.IntegrityError))

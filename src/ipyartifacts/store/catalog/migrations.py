@@ -50,10 +50,19 @@ def _version_counters(conn: Connection) -> None:
     )
 
 
+def _registries(conn: Connection) -> None:
+    # Databases created by migration 1 after this change already have the tables.
+    schema.metadata.create_all(conn, tables=schema.REGISTRY_TABLES, checkfirst=True)
+    from ipyartifacts.store.catalog.registry import create_builtin_registries
+
+    create_builtin_registries(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _initial),
     (2, "edits: who made them (actor) and an index by version", _edits_actor),
     (3, "collections: a version-number counter (next_version)", _version_counters),
+    (4, "registries: collections of links, protected aliases, alias moves", _registries),
 ]
 
 

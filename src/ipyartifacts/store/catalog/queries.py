@@ -50,14 +50,18 @@ class QueriesMixin:
             by: str | None,
             at: datetime | None = None,
         ) -> None: ...
+        def _release_links(
+            self, conn: Connection, version: VersionRecord, drop: bool, by: str | None
+        ) -> None: ...
 
     def delete_version(
         self, version_id: str, *, delete_aliases: bool = False, by: str | None = None
     ) -> VersionRecord:
         """Mark a version deleted. Its number is never reused; its blobs go at the next GC.
 
-        Refuses (ArtifactStateError) while custom aliases point at it, unless
-        ``delete_aliases`` is true, which removes them in the same transaction.
+        Refuses (ArtifactStateError) while custom aliases point at it or a registry links
+        to it, unless ``delete_aliases`` is true, which removes them (and the links) in the
+        same transaction.
         """
         with self._write() as conn:
             current = self._one(conn, version_id)
@@ -72,6 +76,7 @@ class QueriesMixin:
                     f"{'them' if len(custom) > 1 else 'it'} to another version first, or call "
                     "delete(delete_aliases=True) to remove them with it."
                 )
+            self._release_links(conn, current, delete_aliases, by)
             for alias in custom:
                 conn.execute(
                     delete(s.aliases).where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -126,3 +127,102 @@ edits = Table(
     Column("actor", String(256)),  # "user@host" (migration 2)
     Index("ix_edits_version", "version_id", "id"),
 )
+
+
+# -- registries (migration 4) ----------------------------------------------------------------
+
+registries = Table(
+    "registries",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),  # without "wandb-registry-"
+    Column("description", Text),
+    Column("visibility", String(16), nullable=False),
+    Column("allow_all_types", Boolean, nullable=False),
+    Column("artifact_types", Text, nullable=False, default="[]"),  # JSON list, add-only
+    Column("organization", String(128), nullable=False),
+    Column("builtin", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+registry_members = Table(
+    "registry_members",
+    metadata,
+    Column("registry_id", String(32), ForeignKey("registries.id"), primary_key=True),
+    Column("kind", String(8), primary_key=True),  # "user" | "team"
+    Column("member", String(256), primary_key=True),
+    Column("role", String(32), nullable=False),
+)
+
+protected_aliases = Table(
+    "registry_protected_aliases",
+    metadata,
+    Column("registry_id", String(32), ForeignKey("registries.id"), primary_key=True),
+    Column("alias", String(128), primary_key=True),
+)
+
+registry_collections = Table(
+    "registry_collections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("registry_id", String(32), ForeignKey("registries.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("description", Text),
+    Column("tags", Text, nullable=False, default="[]"),  # JSON list
+    # The next link number: taken with UPDATE ... RETURNING inside the linking transaction,
+    # so concurrent linkers queue on this row and numbers stay consecutive.
+    Column("next_number", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True)),
+    UniqueConstraint("registry_id", "name", name="uq_registry_collection_name"),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("collection_id", Integer, ForeignKey("registry_collections.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("version_id", String(32), ForeignKey("versions.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(32), ForeignKey("runs.id")),
+    Column("actor", String(256)),
+    UniqueConstraint("collection_id", "number", name="uq_link_number"),
+    UniqueConstraint("collection_id", "version_id", name="uq_link_version"),
+    Index("ix_links_version", "version_id"),
+)
+
+link_aliases = Table(
+    "link_aliases",
+    metadata,
+    Column("collection_id", Integer, ForeignKey("registry_collections.id"), primary_key=True),
+    Column("alias", String(128), primary_key=True),
+    Column("link_id", String(32), ForeignKey("links.id"), nullable=False),
+)
+
+alias_moves = Table(
+    "registry_alias_moves",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("collection_id", Integer, ForeignKey("registry_collections.id"), nullable=False),
+    Column("alias", String(128), nullable=False),
+    Column("old_number", Integer),
+    Column("new_number", Integer),
+    Column("forced", Boolean, nullable=False, default=False),
+    Column("run_id", String(32)),
+    Column("actor", String(256)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_alias_moves_collection", "collection_id", "id"),
+)
+
+REGISTRY_TABLES = [
+    registries,
+    registry_members,
+    protected_aliases,
+    registry_collections,
+    links,
+    link_aliases,
+    alias_moves,
+]
