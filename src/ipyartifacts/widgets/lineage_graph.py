@@ -1,9 +1,10 @@
 """LineageGraph: runs and artifact versions around one node, as a left-to-right DAG.
 
 Edges point the way data flows: an artifact version into the runs that used it, a run into
-the versions it logged. The graph is computed in Python (``depth`` hops each way from the
-``center``) and sent as plain node/edge lists; the front end lays it out with dagre and draws
-DOM nodes over a canvas of edges. A node with more than ``cluster_at`` neighbours on one side
+the versions it logged. The graph is computed in Python (``depth`` steps each way from the
+``center``, a step being one artifact -> run or run -> artifact edge) and sent as plain
+node/edge lists; the front end lays it out with dagre and draws DOM nodes over a canvas of
+edges. A node with more than ``cluster_at`` neighbours on one side
 shows them as one searchable cluster node instead.
 """
 
@@ -130,7 +131,8 @@ def lineage(center: Artifact | Run, depth: int = 2, cluster_at: int = 8) -> Line
     center
         The artifact version or run in the middle.
     depth
-        Hops followed upstream and downstream (1 to ``MAX_DEPTH``).
+        Steps followed upstream and downstream (1 to ``MAX_DEPTH``); a step is one edge,
+        artifact -> run or run -> artifact, as in ``%artifact lineage --depth``.
     cluster_at
         A node with more neighbours than this on one side gets them as one cluster node,
         which is not expanded further.
@@ -159,7 +161,7 @@ def lineage(center: Artifact | Run, depth: int = 2, cluster_at: int = 8) -> Line
         return nid
 
     add_node(center)
-    # Breadth-first, separately upstream and downstream, so depth means hops from center.
+    # Breadth-first, separately upstream and downstream, so depth means steps from center.
     for direction in ("up", "down"):
         queue: deque[tuple[Artifact | Run, int]] = deque([(center, 0)])
         seen = {node_id(center)}
@@ -219,7 +221,10 @@ class LineageGraph(anywidget.AnyWidget):
     center
         A logged :class:`~ipyartifacts.Artifact` or a :class:`~ipyartifacts.Run`.
     depth
-        Hops followed each way (1 to 6).
+        Steps followed each way (1 to 6). A step is one edge of the graph: an artifact
+        version to a run that used it, or a run to a version it logged (as W&B counts
+        lineage, and as ``%artifact lineage --depth`` does). Depth 1 shows the run that
+        logged the version and the runs that used it; depth 2 adds their other artifacts.
     cluster_at
         Fold more neighbours than this on one side of a node into one searchable cluster.
 
