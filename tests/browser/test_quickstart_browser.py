@@ -50,7 +50,7 @@ def test_quickstart_runs_in_jupyterlab(page: Any, lab: Lab) -> None:
     expect(summary).to_have_attribute(
         "aria-label", re.compile(r"^1 added · 0 removed · 1 modified")
     )
-    expect(diff.locator(".ipa-diff-meta tbody tr")).not_to_have_count(0)
+    expect(diff.locator(".ipa-diff-meta .ipa-diff-key")).not_to_have_count(0)
     expect(diff.locator(".ipa-r")).to_have_count(0)  # the HTML fallback is not shown
     assert page.errors == []
 

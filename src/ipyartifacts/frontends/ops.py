@@ -273,6 +273,9 @@ def diff(
         tuple((m.key, m.old, m.new) for m in found.metadata_changes),
         tables=tuple((t.path, t.summary(), t.to_dict()) for t in found.tables),
         diff=found,
+        description_change=None
+        if found.description_change is None
+        else (found.description_change.old, found.description_change.new),
     )
 
 
