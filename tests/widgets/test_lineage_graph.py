@@ -166,3 +166,23 @@ def test_depth_counts_steps_like_the_lineage_command(
 
 def _no_run(project: str | None, store: str | None, strict: bool) -> ipyartifacts.Run:
     raise AssertionError("lineage starts no run")
+
+
+def test_nodes_carry_the_details_panel_facts(model: ipyartifacts.Artifact) -> None:
+    widget = LineageGraph(model, depth=1)
+    nodes = {n["label"]: n for n in widget.graph["nodes"]}
+    info = nodes["model:v0"]["info"]
+    assert info is not None
+    assert (info["type"], info["aliases"], info["created_by"]) == ("model", ["latest"], "train-run")
+    assert info["size"] == model.size
+    assert info["qualified_name"] == "lin/model:v0"
+    assert info["created_at"] == model.created_at.isoformat(timespec="seconds")
+    assert info["created_at"].endswith("+00:00")  # an offset, so browsers convert it
+    run_info = nodes["train-run"]["info"]
+    assert run_info is not None
+    assert (run_info["job_type"], run_info["state"], run_info["size"]) == (
+        "train",
+        "finished",
+        None,
+    )
+    assert nodes["10 runs"]["info"] is None
