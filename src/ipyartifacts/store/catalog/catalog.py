@@ -24,6 +24,7 @@ from ipyartifacts.errors import (
     ArtifactTypeMismatchError,
     StoreError,
 )
+from ipyartifacts.store import changes
 from ipyartifacts.store.catalog import _common
 from ipyartifacts.store.catalog import schema as s
 from ipyartifacts.store.catalog._common import COMMITTED, DELETED, actor, aware
@@ -123,6 +124,7 @@ class Catalog(RunsMixin, QueriesMixin, TransferMixin):
                 conn = raw.execution_options(**{WRITE: True})
                 with conn.begin():
                     yield conn
+            changes.bump()  # committed: displayed widgets re-read their records
         except OperationalError as exc:
             raise StoreError(
                 f"Catalog write failed at {self.url!r}: {exc.orig}. If another process holds "
