@@ -164,7 +164,7 @@ function descriptionChange(change: DescriptionChange): HTMLElement {
 export function fileColumns(available: number, columns: string[]): string {
   const fixed: Record<string, number> = { status: 104, before: 96, after: 96, change: 96 };
   const others = columns.reduce((sum, c) => sum + (c === "path" ? 0 : (fixed[c] ?? 120)), 0);
-  const path = Math.max(280, Math.floor(available - 64 - others - 24));
+  const path = Math.max(280, Math.floor(available - 64 - others - 2));
   return ["64px", ...columns.map((c) => `${c === "path" ? path : (fixed[c] ?? 120)}px`)].join(" ");
 }
 
@@ -259,7 +259,11 @@ function render({ model, el: host }: RenderProps<DiffModel>): () => void {
       parts.push(files.element);
       const grid = files;
       const names = model.get("columns").map((c) => c.name);
-      const fit = () => grid.element.style.setProperty("--ipa-cols", fileColumns(root.clientWidth, names));
+      // The grid's own scroll area (without its scrollbar) is the room the columns share.
+      const fit = () => {
+        const area = grid.element.querySelector<HTMLElement>(".ipa-table-scroller") ?? grid.element;
+        grid.element.style.setProperty("--ipa-cols", fileColumns(area.clientWidth, names));
+      };
       resize?.disconnect();
       resize = new ResizeObserver(fit);
       resize.observe(root);

@@ -88,7 +88,11 @@ export class LineageView {
     this.canvas = el("canvas", { cls: "ipa-edges" });
     this.plane = el("div", { cls: "ipa-plane" }, [this.canvas]);
     this.details = el("div", { cls: "ipa-lineage-details", attrs: { hidden: "", role: "region", "aria-label": "node details" } });
-    this.stage = el("div", { cls: "ipa-stage", attrs: { tabindex: "0" } }, [this.plane, this.details]);
+    this.stage = el("div", {
+      cls: "ipa-stage",
+      title: "Drag to pan; click, then scroll (or Ctrl + scroll) to zoom; + − 0 keys",
+      attrs: { tabindex: "0" },
+    }, [this.plane, this.details]);
     this.popover = el("div", { cls: "ipa-cluster-pop", attrs: { hidden: "" } });
     this.element.append(bar, this.stage, this.popover);
     this.stage.addEventListener("wheel", (event) => this.onWheel(event), { passive: false });
@@ -148,6 +152,10 @@ export class LineageView {
 
   private onWheel(event: WheelEvent): void {
     if (!this.placement) return;
+    // The notebook scrolls past an untouched graph; once the graph has focus (clicked), or
+    // with Ctrl/⌘ (and trackpad pinches, which send ctrlKey), the wheel zooms.
+    const focused = this.stage.contains(document.activeElement);
+    if (!focused && !event.ctrlKey && !event.metaKey) return;
     event.preventDefault();
     const box = this.stage.getBoundingClientRect();
     // Trackpads send many small deltas, mice a few big ones: scale by the delta.

@@ -62,6 +62,8 @@ interface Column {
   /** Sortable source column. */
   sort?: string;
   cls?: string;
+  /** First click sorts descending (sizes, metrics); else ascending (the list starts newest first). */
+  desc?: boolean;
 }
 
 const FILTERABLE: [string, string][] = [
@@ -75,7 +77,7 @@ const FILTERABLE: [string, string][] = [
 const FIXED: Column[] = [
   { id: "version", label: "version", width: "72px", sort: "version", cls: "ipa-vl-version" },
   { id: "aliases", label: "aliases · tags", width: "minmax(150px, 1.2fr)" },
-  { id: "size", label: "size", width: "84px", sort: "size", cls: "ipa-vl-num" },
+  { id: "size", label: "size", width: "84px", sort: "size", cls: "ipa-vl-num", desc: true },
   { id: "created", label: "created", width: "110px", sort: "created" },
   { id: "run", label: "created by", width: "minmax(110px, 1fr)", sort: "run" },
   { id: "description", label: "description", width: "minmax(160px, 2fr)" },
@@ -200,6 +202,7 @@ export class VersionListView {
         label: key,
         width: "minmax(90px, 140px)",
         sort: `${META_PREFIX}${key}`,
+        desc: true,
         cls: this.opts.columns[this.index.get(`${META_PREFIX}${key}`) ?? -1]?.kind === "number" ? "ipa-vl-num" : undefined,
       })),
     ];
@@ -222,7 +225,7 @@ export class VersionListView {
           title: `Sort by ${c.label}`,
           attrs: { type: "button", "data-column": c.id },
         });
-        button.addEventListener("click", () => this.toggleSort(c.sort!));
+        button.addEventListener("click", () => this.toggleSort(c.sort!, c.desc ?? false));
         cell.appendChild(button);
         cell.setAttribute("aria-sort", key ? (key.descending ? "descending" : "ascending") : "none");
         return cell;
@@ -246,10 +249,12 @@ export class VersionListView {
     );
   }
 
-  private toggleSort(column: string): void {
+  private toggleSort(column: string, firstDescending: boolean): void {
     const current = this.sort.find((k) => k.column === column);
-    // Version, size, created: newest / biggest first is the useful first click.
-    this.sort = !current ? [{ column, descending: true }] : current.descending ? [{ column, descending: false }] : [];
+    // Cycle: first direction -> the other -> the list's own order (newest first).
+    if (!current) this.sort = [{ column, descending: firstDescending }];
+    else if (current.descending === firstDescending) this.sort = [{ column, descending: !firstDescending }];
+    else this.sort = [];
     this.buildHeader();
     this.reload();
   }

@@ -54,7 +54,7 @@ test("a description change is in the summary line", () => {
 
 test("the path column takes the width the other columns leave", () => {
   const names = ["status", "path", "before", "after", "change"];
-  assert.equal(fileColumns(1200, names), "64px 104px 720px 96px 96px 96px");
+  assert.equal(fileColumns(1200, names), "64px 104px 742px 96px 96px 96px");
   // A narrow pane: the path keeps a usable minimum and the grid scrolls sideways.
   assert.equal(fileColumns(300, names), "64px 104px 280px 96px 96px 96px");
 });
