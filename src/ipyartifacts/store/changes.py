@@ -3,7 +3,7 @@
 Displayed widgets remember the generation they last read and re-read their records when it
 moved (on their next message, or on a cheap timer the browser side runs). It is a hint, not
 a lock: it says "something in some store may have changed", never what, and it sees only
-writes made by this process (other processes' writes show on the next real request).
+writes made by this process (nothing polls the database for other processes' writes).
 """
 
 from __future__ import annotations
