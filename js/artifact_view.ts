@@ -5,11 +5,11 @@ import "./lib/base.css";
 import "./lib/artifact_view.css";
 import { el } from "./lib/dom";
 import { FileBrowserView, type AnyFetch } from "./lib/file_browser_view";
-import { formatBytes, formatCount } from "./lib/format";
+import { formatBytes, formatCount, formatLocalTime, formatRelative } from "./lib/format";
 import { LineageView } from "./lib/lineage_view";
 import type { ColumnInfo, Graph, MembersResponse } from "./lib/protocol";
 import { Rpc } from "./lib/rpc";
-import { TableView, type Fetch } from "./lib/table_view";
+import { VersionListView, type PageFetch } from "./lib/version_list";
 
 type Tab = "overview" | "versions" | "files" | "lineage";
 const TABS: [Tab, string][] = [
@@ -40,12 +40,19 @@ interface Overview {
   file_count: number;
   created_at: string;
   created_by: RunInfo | null;
+  used_by: RunInfo[];
+  ttl_seconds: number | null;
+  expires_at: string | null;
+  links: string[];
   snippet: string;
+  state?: string;
 }
 
 interface ArtifactModel {
   tab: Tab;
   overview: Overview;
+  used_by_count: number;
+  refresh_seconds: number;
   height: number;
   versions_columns: ColumnInfo[];
   versions_count: number;
@@ -58,7 +65,36 @@ interface ArtifactModel {
   error: string | null;
 }
 
-export function renderOverview(ov: Overview): HTMLElement {
+/** "30 days", "12 hours", "45 minutes": a TTL in its largest whole unit. */
+export function formatDuration(seconds: number): string {
+  const units: [number, string][] = [
+    [86400, "day"],
+    [3600, "hour"],
+    [60, "minute"],
+    [1, "second"],
+  ];
+  for (const [size, name] of units) {
+    if (seconds >= size) {
+      const n = Math.floor(seconds / size);
+      return `${formatCount(n)} ${name}${n === 1 ? "" : "s"}`;
+    }
+  }
+  return "0 seconds";
+}
+
+/** The TTL line: "kept forever", or "30 days (expires in 29 d, <local time>)". */
+export function ttlText(ttlSeconds: number | null, expiresAt: string | null, now = Date.now()): string {
+  if (ttlSeconds === null || expiresAt === null) return "none (kept until deleted)";
+  const when = formatRelative(expiresAt, now);
+  const past = Date.parse(expiresAt) <= now;
+  return `${formatDuration(ttlSeconds)} (${past ? "expired" : "expires"} ${when}, ${formatLocalTime(expiresAt)})`;
+}
+
+function runText(run: RunInfo): string {
+  return `${run.name} · ${run.job_type ?? "run"} · ${run.id} (${run.state})`;
+}
+
+export function renderOverview(ov: Overview, usedByCount = ov.used_by?.length ?? 0): HTMLElement {
   const title = el("div", { cls: "ipa-ov-title" }, [
     el("span", { cls: "ipa-ov-name", text: ov.qualified_name }),
     el("span", { cls: "ipa-chip ipa-chip-type", text: ov.type, title: "type" }),
@@ -76,9 +112,34 @@ export function renderOverview(ov: Overview): HTMLElement {
   fact("digest", ov.digest, true);
   fact("size", `${formatBytes(ov.size)} (${formatCount(ov.size)} bytes)`);
   fact("files", formatCount(ov.file_count));
-  fact("created", ov.created_at);
+  // The reader's local time; the exact UTC instant on hover.
+  grid.append(
+    el("span", { cls: "ipa-ov-label", text: "created" }),
+    el("span", {
+      cls: "ipa-ov-value ipa-ov-created",
+      text: `${formatLocalTime(ov.created_at)} (${formatRelative(ov.created_at)})`,
+      title: ov.created_at,
+    }),
+  );
   const run = ov.created_by;
-  fact("created by", run ? `${run.name} · ${run.job_type ?? "run"} · ${run.id} (${run.state})` : "unknown run");
+  fact("created by", run ? runText(run) : "unknown run");
+  const used = ov.used_by ?? [];
+  const usedList = el("span", { cls: "ipa-ov-value ipa-ov-used" });
+  if (used.length === 0) usedList.textContent = "no run yet";
+  for (const r of used) usedList.appendChild(el("span", { cls: "ipa-ov-run", text: runText(r), title: r.id }));
+  if (usedByCount > used.length) usedList.appendChild(el("span", { cls: "ipa-muted", text: `… and ${formatCount(usedByCount - used.length)} more` }));
+  grid.append(el("span", { cls: "ipa-ov-label", text: `used by (${formatCount(usedByCount)})` }), usedList);
+  grid.append(
+    el("span", { cls: "ipa-ov-label", text: "TTL" }),
+    el("span", { cls: "ipa-ov-value ipa-ov-ttl", text: ttlText(ov.ttl_seconds ?? null, ov.expires_at ?? null), title: ov.expires_at ?? "" }),
+  );
+  const links = ov.links ?? [];
+  if (links.length > 0) {
+    grid.append(
+      el("span", { cls: "ipa-ov-label", text: "registry" }),
+      el("span", { cls: "ipa-ov-value ipa-ov-links" }, links.map((l) => el("span", { cls: "ipa-chip ipa-chip-link ipa-mono", text: l, title: "linked in the registry" }))),
+    );
+  }
   const parts: HTMLElement[] = [title];
   if (ov.description) parts.push(el("p", { cls: "ipa-ov-description", text: ov.description }));
   parts.push(grid);
@@ -133,7 +194,8 @@ function render({ model, el: host }: RenderProps<ArtifactModel>): () => void {
   root.append(tabBar, ...panels.values());
   host.appendChild(root);
 
-  let table: TableView | null = null;
+  let table: VersionListView | null = null;
+  let metadataShown: string[] | null = null;
   let files: FileBrowserView | null = null;
   let lineage: LineageView | null = null;
   const built = new Set<Tab>();
@@ -141,7 +203,7 @@ function render({ model, el: host }: RenderProps<ArtifactModel>): () => void {
   const buildOverview = () => {
     const ov = model.get("overview");
     headerName.textContent = ov.qualified_name;
-    panels.get("overview")!.replaceChildren(renderOverview(ov));
+    panels.get("overview")!.replaceChildren(renderOverview(ov, model.get("used_by_count")));
   };
   const buildVersions = () => {
     const count = model.get("versions_count");
@@ -152,20 +214,20 @@ function render({ model, el: host }: RenderProps<ArtifactModel>): () => void {
       panel.replaceChildren(el("div", { cls: "ipa-muted", text: "loading versions…" }));
       return;
     }
-    table = new TableView({
+    table = new VersionListView({
       columns: model.get("versions_columns"),
       numRows: count,
       title: `${model.get("overview").qualified_name.split(":")[0]} versions`,
-      note: null,
       height: model.get("height"),
-      fetch: fetchFor("versions") as unknown as Fetch,
-      keyColumn: "version",
+      fetch: fetchFor("versions") as unknown as PageFetch,
       selected: model.get("selected"),
       onSelect: (key) => {
         if (key === null) return;
         model.set("selected", key);
         model.save_changes();
       },
+      metadataShown,
+      onMetadataShown: (keys) => (metadataShown = keys),
     });
     panel.replaceChildren(table.element);
   };
@@ -232,9 +294,27 @@ function render({ model, el: host }: RenderProps<ArtifactModel>): () => void {
   const onSelected = () => table?.setSelected(model.get("selected"));
   const onGraph = () => built.has("lineage") && buildLineage();
   const onError = () => lineage?.setError(model.get("error"));
+  // A displayed version stays current: every few seconds (while on screen) ask Python
+  // whether the store changed in this kernel; it re-reads the record and pushes new traits.
+  let refreshing = false;
+  const tick = async () => {
+    if (refreshing || !root.isConnected || root.offsetParent === null || document.hidden) return;
+    refreshing = true;
+    try {
+      await rpc.request({ type: "refresh", target: "overview" } as never);
+    } catch {
+      // view closed
+    } finally {
+      refreshing = false;
+    }
+  };
+  const seconds = model.get("refresh_seconds");
+  const timer = seconds > 0 ? setInterval(() => void tick(), seconds * 1000) : undefined;
+  const onUsed = () => buildOverview();
   buildOverview();
   built.add("overview");
   show();
+  model.on("change:used_by_count", onUsed);
   model.on("change:tab", show);
   model.on("change:overview", onOverview);
   model.on("change:versions_count", onVersions);
@@ -243,6 +323,8 @@ function render({ model, el: host }: RenderProps<ArtifactModel>): () => void {
   model.on("change:depth", onGraph);
   model.on("change:error", onError);
   return () => {
+    if (timer !== undefined) clearInterval(timer);
+    model.off("change:used_by_count", onUsed);
     model.off("change:tab", show);
     model.off("change:overview", onOverview);
     model.off("change:versions_count", onVersions);

@@ -17,7 +17,14 @@ export interface Counts {
   bytes_added: number;
   bytes_removed: number;
   metadata: number;
+  /** 1 when the description changed. */
+  description?: number;
   tables: number;
+}
+
+export interface DescriptionChange {
+  old: string | null;
+  new: string | null;
 }
 
 export interface MetadataRow {
@@ -51,6 +58,7 @@ interface DiffModel {
   key: string | null;
   counts: Counts;
   metadata: MetadataRow[];
+  description: DescriptionChange | null;
   tables: TableChange[];
   columns: ColumnInfo[];
   num_rows: number;
@@ -71,6 +79,7 @@ export function summaryText(c: Counts): string {
     `${formatCount(c.unchanged)} unchanged`,
   ];
   if (c.metadata > 0) parts.push(`${formatCount(c.metadata)} metadata change${c.metadata === 1 ? "" : "s"}`);
+  if (c.description) parts.push("description changed");
   return parts.join(" · ");
 }
 
@@ -110,24 +119,53 @@ function section(title: string, count: number): HTMLElement {
   ]);
 }
 
+/** Shown where a value is absent (a removed key's "after", a missing size): never "null". */
+export const ABSENT = "—";
+
+/** One "before → after" pair, side by side, the changed side marked. */
+function beforeAfter(old: string | null, now: string | null): HTMLElement[] {
+  return [
+    el("span", { cls: old === null ? "ipa-mono ipa-muted ipa-diff-old" : "ipa-mono ipa-diff-old", text: old ?? ABSENT }),
+    el("span", { cls: "ipa-muted ipa-diff-arrow", text: "→" }),
+    el("span", { cls: now === null ? "ipa-mono ipa-muted ipa-diff-new" : "ipa-mono ipa-diff-new", text: now ?? ABSENT }),
+  ];
+}
+
 function metadataTable(rows: MetadataRow[], total: number): HTMLElement {
-  const head = el("tr", {}, ["key", "", "before", "after"].map((h) => el("th", { text: h })));
-  const body = el("tbody");
+  // A compact grid: key, badge, then before → after next to each other (not spread over a
+  // full-width table).
+  const grid = el("div", { cls: "ipa-diff-meta", attrs: { role: "table" } });
+  for (const label of ["key", "", "before", "", "after"]) grid.appendChild(el("span", { cls: "ipa-diff-meta-head", text: label }));
   for (const row of rows) {
     const status: Status = row.kind === "changed" ? "modified" : row.kind;
-    body.appendChild(
-      el("tr", { attrs: { "data-key": row.key } }, [
-        el("td", { cls: "ipa-mono", text: row.key }),
-        el("td", {}, [badge(status, row.kind)]),
-        el("td", { cls: row.old === null ? "ipa-mono ipa-muted" : "ipa-mono", text: row.old ?? "—" }),
-        el("td", { cls: row.new === null ? "ipa-mono ipa-muted" : "ipa-mono", text: row.new ?? "—" }),
-      ]),
-    );
+    const cells = [
+      el("span", { cls: "ipa-mono ipa-diff-key", text: row.key }),
+      el("span", {}, [badge(status, row.kind)]),
+      ...beforeAfter(row.old, row.new),
+    ];
+    for (const cell of cells) cell.dataset.key = row.key;
+    grid.append(...cells);
   }
-  const table = el("table", { cls: "ipa-diff-meta" }, [el("thead", {}, [head]), body]);
-  if (total <= rows.length) return table;
+  if (total <= rows.length) return grid;
   const more = el("div", { cls: "ipa-muted", text: `… and ${formatCount(total - rows.length)} more (diff.to_dict() has them all)` });
-  return el("div", {}, [table, more]);
+  return el("div", {}, [grid, more]);
+}
+
+function descriptionChange(change: DescriptionChange): HTMLElement {
+  return el("div", { cls: "ipa-diff-description" }, [
+    el("div", { cls: "ipa-diff-meta-head", text: "before" }),
+    el("div", { cls: "ipa-diff-meta-head", text: "after" }),
+    el("div", { cls: change.old === null ? "ipa-diff-old ipa-muted" : "ipa-diff-old", text: change.old ?? ABSENT }),
+    el("div", { cls: change.new === null ? "ipa-diff-new ipa-muted" : "ipa-diff-new", text: change.new ?? ABSENT }),
+  ]);
+}
+
+/** Column widths for the files grid: the path takes the room the other columns leave. */
+export function fileColumns(available: number, columns: string[]): string {
+  const fixed: Record<string, number> = { status: 104, before: 96, after: 96, change: 96 };
+  const others = columns.reduce((sum, c) => sum + (c === "path" ? 0 : (fixed[c] ?? 120)), 0);
+  const path = Math.max(280, Math.floor(available - 64 - others - 2));
+  return ["64px", ...columns.map((c) => `${c === "path" ? path : (fixed[c] ?? 120)}px`)].join(" ");
 }
 
 function tableCard(t: TableChange): HTMLElement {
@@ -160,6 +198,7 @@ function render({ model, el: host }: RenderProps<DiffModel>): () => void {
   const rpc = new Rpc(model as AnyModel);
   const fetch: Fetch = (req) => rpc.request(req);
   let files: TableView | null = null;
+  let resize: ResizeObserver | null = null;
   const root = el("div", { cls: "ipa-root ipa-diff" });
   host.appendChild(root);
 
@@ -218,8 +257,21 @@ function render({ model, el: host }: RenderProps<DiffModel>): () => void {
         },
       });
       parts.push(files.element);
+      const grid = files;
+      const names = model.get("columns").map((c) => c.name);
+      // The grid's own scroll area (without its scrollbar) is the room the columns share.
+      const fit = () => {
+        const area = grid.element.querySelector<HTMLElement>(".ipa-table-scroller") ?? grid.element;
+        grid.element.style.setProperty("--ipa-cols", fileColumns(area.clientWidth, names));
+      };
+      resize?.disconnect();
+      resize = new ResizeObserver(fit);
+      resize.observe(root);
+      fit();
     }
     const metadata = model.get("metadata");
+    const description = model.get("description");
+    if (description) parts.push(section("Description", 1), descriptionChange(description));
     if (counts.metadata > 0) parts.push(section("Metadata", counts.metadata), metadataTable(metadata, counts.metadata));
     const tables = model.get("tables");
     if (tables.length > 0) parts.push(section("Tables", tables.length), ...tables.map(tableCard));
@@ -227,10 +279,11 @@ function render({ model, el: host }: RenderProps<DiffModel>): () => void {
   };
 
   build();
-  const events = ["change:counts", "change:columns", "change:num_rows", "change:metadata", "change:tables"];
+  const events = ["change:counts", "change:columns", "change:num_rows", "change:metadata", "change:description", "change:tables"];
   for (const name of events) model.on(name, build);
   return () => {
     for (const name of events) model.off(name, build);
+    resize?.disconnect();
     files?.destroy();
     rpc.close();
   };

@@ -12,6 +12,7 @@ import type {
   Response,
 } from "./protocol";
 import type { WithoutId } from "./rpc";
+import { codeBlock, renderMarkdown, textFormat } from "./rich_text";
 import { fetchFromServer, jupyterServer } from "./server";
 import { TableView, type Fetch } from "./table_view";
 import { IMAGE_TYPES, baseName, flattenTree, type FolderState, type TreeRow } from "./tree";
@@ -19,6 +20,16 @@ import { visibleWindow } from "./viewport";
 
 const ROW_HEIGHT = 24;
 const SLICE = 500;
+/** Narrowest tree and preview when dragging the split (px). */
+const MIN_PANE = 140;
+
+/** The tree's width after a drag: within [MIN_PANE, total - MIN_PANE]. */
+export function splitWidth(start: number, delta: number, total: number): number {
+  return Math.round(Math.max(MIN_PANE, Math.min(total - MIN_PANE, start + delta)));
+}
+
+/** Image zoom steps ("fit" is 0): a click on + or − moves one step. */
+export const ZOOM_STEPS = [0, 0.25, 0.5, 1, 2, 4, 8];
 
 export type AnyFetch = <R extends Response>(
   req: WithoutId<Request>,
@@ -58,6 +69,9 @@ export class FileBrowserView {
   private objectUrl: string | null = null;
   private frame = 0;
   private destroyed = false;
+  private readonly main: HTMLElement;
+  private readonly maximise: HTMLButtonElement;
+  private previewPath: string | null = null;
 
   constructor(opts: FileBrowserOptions) {
     this.opts = opts;
@@ -80,9 +94,67 @@ export class FileBrowserView {
     this.preview = el("div", { cls: "ipa-preview" }, [
       el("div", { cls: "ipa-muted ipa-preview-empty", text: "Select a file to preview it." }),
     ]);
-    this.element.append(bar, el("div", { cls: "ipa-files-main" }, [this.tree, this.preview]));
+    this.maximise = el("button", {
+      cls: "ipa-button ipa-files-max-toggle",
+      text: "Maximise preview",
+      title: "Give the preview the whole width (the file tree hides)",
+      attrs: { type: "button", "aria-pressed": "false" },
+    });
+    this.maximise.addEventListener("click", () => this.setMaximised(!this.element.classList.contains("ipa-files-max")));
+    bar.appendChild(this.maximise);
+    const handle = el("div", {
+      cls: "ipa-split",
+      title: "Drag to resize; double-click to reset",
+      attrs: { role: "separator", "aria-orientation": "vertical", tabindex: "0" },
+    });
+    this.main = el("div", { cls: "ipa-files-main" }, [this.tree, handle, this.preview]);
+    this.dragSplit(handle);
+    this.element.append(bar, this.main);
     void this.load("", 0);
     if (this.selected) this.reveal(this.selected);
+  }
+
+  /** Preview across the whole width (tree hidden), or back to the split. */
+  setMaximised(on: boolean): void {
+    this.element.classList.toggle("ipa-files-max", on);
+    this.maximise.setAttribute("aria-pressed", String(on));
+    this.maximise.textContent = on ? "Show file tree" : "Maximise preview";
+    // A table preview is sized when built: rebuild it for the taller pane.
+    if (this.table && this.previewPath) void this.showPreview(this.previewPath);
+  }
+
+  private paneHeight(): number {
+    return this.element.classList.contains("ipa-files-max") ? Math.round(this.opts.height * 1.6) : this.opts.height;
+  }
+
+  private dragSplit(handle: HTMLElement): void {
+    let start: { x: number; width: number } | null = null;
+    const setWidth = (px: number) => this.main.style.setProperty("--ipa-tree-width", `${px}px`);
+    handle.addEventListener("pointerdown", (event) => {
+      start = { x: event.clientX, width: this.tree.getBoundingClientRect().width };
+      handle.setPointerCapture(event.pointerId);
+      handle.classList.add("ipa-dragging");
+      event.preventDefault();
+    });
+    handle.addEventListener("pointermove", (event) => {
+      if (!start) return;
+      setWidth(splitWidth(start.width, event.clientX - start.x, this.main.clientWidth));
+    });
+    const end = (event: PointerEvent) => {
+      if (!start) return;
+      start = null;
+      handle.releasePointerCapture(event.pointerId);
+      handle.classList.remove("ipa-dragging");
+    };
+    handle.addEventListener("pointerup", end);
+    handle.addEventListener("pointercancel", end);
+    handle.addEventListener("dblclick", () => this.main.style.removeProperty("--ipa-tree-width"));
+    handle.addEventListener("keydown", (event) => {
+      if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+      const width = this.tree.getBoundingClientRect().width;
+      setWidth(splitWidth(width, event.key === "ArrowLeft" ? -24 : 24, this.main.clientWidth));
+      event.preventDefault();
+    });
   }
 
   destroy(): void {
@@ -265,6 +337,7 @@ export class FileBrowserView {
 
   private async showPreview(path: string): Promise<void> {
     const token = ++this.previewToken;
+    this.previewPath = path;
     this.clearPreview();
     this.preview.appendChild(el("div", { cls: "ipa-muted", text: `loading ${path}…` }));
     const [resp, buffers] = await this.opts.fetch<PreviewResponse>({ type: "preview", path });
@@ -284,32 +357,91 @@ export class FileBrowserView {
         numRows: resp.num_rows,
         title: baseName(resp.path),
         note: resp.note,
-        height: Math.max(160, this.opts.height - 175),
+        height: Math.max(160, this.paneHeight() - 175),
         fetch,
       });
       this.preview.appendChild(this.table.element);
     } else if (resp.kind === "image" && buffers.length > 0 && resp.mime && IMAGE_TYPES.has(resp.mime)) {
       // Bytes -> Blob URL (never a data: URL assembled from file content).
       this.objectUrl = URL.createObjectURL(new Blob([bytesOf(buffers[0])], { type: resp.mime }));
-      const img = el("img", { cls: "ipa-preview-image", attrs: { alt: baseName(resp.path) } });
-      img.addEventListener("load", () => {
-        // Icons and thumbnails: scale up crisply instead of showing a speck.
-        if (img.naturalWidth > 0 && img.naturalWidth < 64) {
-          const scale = Math.floor(128 / Math.max(img.naturalWidth, img.naturalHeight));
-          img.style.width = `${img.naturalWidth * Math.max(1, scale)}px`;
-          img.style.imageRendering = "pixelated";
-        }
-      });
-      img.src = this.objectUrl;
-      this.preview.appendChild(img);
+      this.preview.appendChild(this.imageViewer(this.objectUrl, baseName(resp.path)));
     } else if (resp.kind === "text" && resp.text !== null) {
-      this.preview.appendChild(el("pre", { cls: "ipa-preview-text", text: resp.text }));
+      this.preview.appendChild(this.textViewer(resp.text, textFormat(resp.path, resp.mime)));
       if (resp.truncated) {
         this.preview.appendChild(
           el("div", { cls: "ipa-muted", text: `first part shown (${formatBytes(resp.size)} in all)` }),
         );
       }
     }
+  }
+
+  private imageViewer(url: string, name: string): HTMLElement {
+    const img = el("img", { cls: "ipa-preview-image", attrs: { alt: name } });
+    const size = el("span", { cls: "ipa-muted ipa-image-size" });
+    const level = el("span", { cls: "ipa-muted ipa-image-zoom" });
+    const stage = el("div", { cls: "ipa-image-stage" }, [img]);
+    let step = 0; // fit
+    const apply = () => {
+      const w = img.naturalWidth;
+      if (step === 0) {
+        // Fit: whole image in view; icons and thumbnails scaled up crisply, not a speck.
+        img.classList.add("ipa-fit");
+        const small = w > 0 && w < 64;
+        const scale = small ? Math.max(1, Math.floor(128 / Math.max(w, img.naturalHeight))) : 1;
+        img.style.width = small ? `${w * scale}px` : "";
+        img.style.imageRendering = small ? "pixelated" : "";
+        level.textContent = "fit";
+      } else {
+        img.classList.remove("ipa-fit");
+        img.style.width = `${Math.round(w * ZOOM_STEPS[step])}px`;
+        img.style.imageRendering = ZOOM_STEPS[step] > 1 ? "pixelated" : "";
+        level.textContent = `${ZOOM_STEPS[step] * 100}%`;
+      }
+    };
+    const zoomButton = (text: string, title: string, next: () => number) => {
+      const b = el("button", { cls: "ipa-button", text, title, attrs: { type: "button" } });
+      b.addEventListener("click", () => {
+        step = next();
+        apply();
+      });
+      return b;
+    };
+    const tools = el("div", { cls: "ipa-image-tools" }, [
+      size,
+      zoomButton("−", "Zoom out", () => (step === 0 ? 2 : Math.max(1, step - 1))),
+      level,
+      zoomButton("+", "Zoom in", () => (step === 0 ? 3 : Math.min(ZOOM_STEPS.length - 1, step + 1))),
+      zoomButton("Fit", "Fit the image in the pane", () => 0),
+      zoomButton("100%", "Actual pixels", () => 3),
+    ]);
+    img.addEventListener("load", () => {
+      size.textContent = `${formatCount(img.naturalWidth)} × ${formatCount(img.naturalHeight)} px`;
+      apply();
+    });
+    img.addEventListener("dblclick", () => {
+      step = step === 0 ? 3 : 0;
+      apply();
+    });
+    img.src = url;
+    return el("div", { cls: "ipa-image-viewer" }, [tools, stage]);
+  }
+
+  private textViewer(text: string, format: ReturnType<typeof textFormat>): HTMLElement {
+    if (format !== "markdown") return codeBlock(text, format);
+    // Markdown opens rendered; "Source" shows the text with line numbers.
+    const holder = el("div", { cls: "ipa-text-view" });
+    const toggle = el("button", { cls: "ipa-button ipa-md-toggle", text: "Source", attrs: { type: "button", "aria-pressed": "false" } });
+    const rendered = renderMarkdown(text);
+    let source: HTMLElement | null = null;
+    toggle.addEventListener("click", () => {
+      const showSource = toggle.getAttribute("aria-pressed") !== "true";
+      toggle.setAttribute("aria-pressed", String(showSource));
+      toggle.textContent = showSource ? "Rendered" : "Source";
+      source ??= codeBlock(text, "plain");
+      holder.replaceChildren(toggle, showSource ? source : rendered);
+    });
+    holder.append(toggle, rendered);
+    return holder;
   }
 
   private facts(resp: PreviewResponse): HTMLElement {

@@ -73,3 +73,30 @@ export function searchMembers<T extends { label: string; sub: string }>(members:
   if (!q) return members;
   return members.filter((m) => m.label.toLowerCase().includes(q) || m.sub.toLowerCase().includes(q));
 }
+
+/** Pan and zoom of the graph plane: screen = plane * scale + (x, y). */
+export interface ViewTransform {
+  scale: number;
+  x: number;
+  y: number;
+}
+
+export const MIN_SCALE = 0.1;
+export const MAX_SCALE = 2.5;
+
+/**
+ * The transform that shows the whole graph in a view of the given size, centred: never
+ * enlarged beyond 1 (small graphs stay at their natural size), shrunk as far as needed.
+ */
+export function fitTransform(width: number, height: number, viewWidth: number, viewHeight: number, pad = 8): ViewTransform {
+  if (width <= 0 || height <= 0 || viewWidth <= 0 || viewHeight <= 0) return { scale: 1, x: 0, y: 0 };
+  const scale = Math.max(MIN_SCALE, Math.min(1, (viewWidth - 2 * pad) / width, (viewHeight - 2 * pad) / height));
+  return { scale, x: (viewWidth - width * scale) / 2, y: (viewHeight - height * scale) / 2 };
+}
+
+/** Zoom by `factor` keeping the point (px, py) of the view still (the cursor, or the centre). */
+export function zoomAt(t: ViewTransform, factor: number, px: number, py: number): ViewTransform {
+  const scale = Math.max(MIN_SCALE, Math.min(MAX_SCALE, t.scale * factor));
+  const k = scale / t.scale;
+  return { scale, x: px - (px - t.x) * k, y: py - (py - t.y) * k };
+}

@@ -195,6 +195,23 @@ export interface GraphNode {
   /** First members of a cluster; member_count says how many there are in all. */
   members: ClusterMember[];
   member_count: number;
+  /** Facts for the details panel (null for clusters). */
+  info?: NodeInfo | null;
+}
+
+/** Mirror of NodeInfo in widgets/lineage_graph.py. */
+export interface NodeInfo {
+  type: string | null;
+  aliases: string[];
+  tags: string[];
+  /** ISO 8601 with an offset. */
+  created_at: string | null;
+  created_by: string | null;
+  size: number | null;
+  file_count: number | null;
+  job_type: string | null;
+  state: string | null;
+  qualified_name: string | null;
 }
 
 export interface MembersRequest {

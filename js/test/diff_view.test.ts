@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { rowsText, schemaChanges, statusOf, summaryText, type TableChange } from "../diff_view";
+import { fileColumns, rowsText, schemaChanges, statusOf, summaryText, type TableChange } from "../diff_view";
 
 const table: TableChange = {
   path: "t.parquet",
@@ -44,4 +44,17 @@ test("status cells map to their status, anything else to null", () => {
   assert.equal(statusOf("<img src=x>"), null);
   assert.equal(statusOf(null), null);
   assert.equal(statusOf(3), null);
+});
+
+test("a description change is in the summary line", () => {
+  const counts = { added: 0, removed: 0, modified: 0, unchanged: 1, bytes_added: 0, bytes_removed: 0, metadata: 0, tables: 0 };
+  assert.equal(summaryText({ ...counts, description: 1 }), "0 added · 0 removed · 0 modified · 1 unchanged · description changed");
+  assert.equal(summaryText(counts), "0 added · 0 removed · 0 modified · 1 unchanged");
+});
+
+test("the path column takes the width the other columns leave", () => {
+  const names = ["status", "path", "before", "after", "change"];
+  assert.equal(fileColumns(1200, names), "64px 104px 742px 96px 96px 96px");
+  // A narrow pane: the path keeps a usable minimum and the grid scrolls sideways.
+  assert.equal(fileColumns(300, names), "64px 104px 280px 96px 96px 96px");
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { NODE_WIDTH, placeGraph, searchMembers } from "../lib/layout";
+import { MAX_SCALE, MIN_SCALE, NODE_WIDTH, fitTransform, placeGraph, searchMembers, zoomAt } from "../lib/layout";
 import type { Graph, GraphNode } from "../lib/protocol";
 
 const node = (id: string, kind: GraphNode["kind"], center = false): GraphNode => ({
@@ -55,4 +55,25 @@ test("cluster search matches label or subtitle, case-insensitively", () => {
   assert.deepEqual(searchMembers(members, " EVAL ").map((m) => m.id), ["1"]);
   assert.deepEqual(searchMembers(members, "xyz").map((m) => m.id), ["2"]);
   assert.equal(searchMembers(members, "").length, 2);
+});
+
+test("fit shows a wide graph whole and centred, never enlarges a small one", () => {
+  const wide = fitTransform(2000, 300, 800, 400, 8);
+  assert.ok(Math.abs(wide.scale - 784 / 2000) < 1e-9);
+  assert.ok(Math.abs(wide.x - (800 - 2000 * wide.scale) / 2) < 1e-9);
+  assert.ok(wide.x >= 0 && wide.x + 2000 * wide.scale <= 800);
+  assert.ok(wide.y >= 0 && wide.y + 300 * wide.scale <= 400);
+  const small = fitTransform(200, 100, 800, 400);
+  assert.deepEqual(small, { scale: 1, x: 300, y: 150 });
+  assert.equal(fitTransform(1e6, 10, 800, 400).scale, MIN_SCALE);
+});
+
+test("zoom keeps the point under the cursor still and stays within bounds", () => {
+  const t = { scale: 1, x: 10, y: 20 };
+  const z = zoomAt(t, 2, 110, 70);
+  // The plane point under (110, 70) before: ((110-10)/1, (70-20)/1) = (100, 50); after, the same.
+  assert.equal((110 - z.x) / z.scale, 100);
+  assert.equal((70 - z.y) / z.scale, 50);
+  assert.equal(zoomAt(t, 1000, 0, 0).scale, MAX_SCALE);
+  assert.equal(zoomAt(t, 1e-6, 0, 0).scale, MIN_SCALE);
 });

@@ -71,34 +71,34 @@ def test_version_table_selection_and_keyboard(page: Any, lab: Lab) -> None:
         """
     )
     run_notebook(page, lab, _notebook(lab, "vt", show))
-    widget = page.locator(".ipa-table")
+    widget = page.locator(".ipa-versions")
     echo = page.locator(".widget-label", has_text="selected=")
-    first = widget.locator('.ipa-tr[data-row="0"] .ipa-td').nth(1)
+    first = widget.locator('.ipa-vl-row[data-row="0"] [data-column="version"]')
     expect(first).to_have_text("v29")
-    expect(widget.locator(".ipa-table-status")).to_have_text("30 rows")
-    headers = widget.locator(".ipa-th[data-column] .ipa-sort-name")
-    expect(headers.first).to_have_text("version")
-    expect(widget.locator('.ipa-th[data-column="metadata.acc"]')).to_be_visible()
-    # Size column is formatted as bytes.
-    expect(widget.locator('.ipa-tr[data-row="0"] .ipa-td').nth(4)).to_contain_text("B")
+    expect(widget.locator(".ipa-vl-status")).to_have_text("30 versions")
+    expect(widget.locator('.ipa-vl-th[data-column="version"]')).to_have_text("version")
+    expect(widget.locator('.ipa-vl-th[data-column="metadata.acc"]')).to_be_visible()
+    # Size is formatted as bytes.
+    expect(widget.locator('.ipa-vl-row[data-row="0"] [data-column="size"]')).to_contain_text("B")
 
-    widget.locator('.ipa-tr[data-row="4"]').click()
-    expect(widget.locator(".ipa-tr.ipa-selected .ipa-td").nth(1)).to_have_text("v25")
+    widget.locator('.ipa-vl-row[data-row="4"]').click()
+    expect(widget.locator('.ipa-vl-row.ipa-selected [data-column="version"]')).to_have_text("v25")
     expect(echo).to_have_text("selected=v25")
-    widget.locator(".ipa-table-scroller").press("ArrowDown")
+    scroller = widget.locator(".ipa-vl-scroller")
+    scroller.press("ArrowDown")
     expect(echo).to_have_text("selected=v24")
-    widget.locator(".ipa-table-scroller").press("End")
+    scroller.press("End")
     expect(echo).to_have_text("selected=v0")
-    expect(widget.locator(".ipa-tr.ipa-selected .ipa-td").nth(1)).to_have_text("v0")
-    widget.locator(".ipa-table-scroller").press("Home")
+    expect(widget.locator('.ipa-vl-row.ipa-selected [data-column="version"]')).to_have_text("v0")
+    scroller.press("Home")
     expect(echo).to_have_text("selected=v29")
 
     # Version sorts numerically; the alias filter finds "best".
-    widget.locator('.ipa-sort[data-column="version"]').click()
+    widget.locator('.ipa-vl-sort[data-column="version"]').click()
     expect(first).to_have_text("v0")
-    expect(widget.locator('.ipa-tr[data-row="10"] .ipa-td').nth(1)).to_have_text("v10")
-    widget.locator('.ipa-filter[data-column="aliases"]').fill("best")
-    expect(widget.locator(".ipa-table-status")).to_have_text("1 rows of 30")
+    expect(widget.locator('.ipa-vl-row[data-row="10"] [data-column="version"]')).to_have_text("v10")
+    widget.locator(".ipa-vl-filter").fill("best")
+    expect(widget.locator(".ipa-vl-status")).to_have_text("1 of 30 versions")
     expect(first).to_have_text("v20")
     screenshot(widget, "version_table")
     assert page.errors == []
@@ -125,8 +125,9 @@ def test_file_browser_tree_and_previews(page: Any, lab: Lab) -> None:
     screenshot(widget, "file_browser_image")
 
     widget.locator('.ipa-node[data-path="README.md"]').click()
-    text = widget.locator(".ipa-preview-text")
-    expect(text).to_have_text("# Hello\n<img src=x onerror=window.__pwned=1>\n")
+    markdown = widget.locator(".ipa-preview .ipa-markdown")
+    expect(markdown.locator("h1")).to_have_text("Hello")
+    expect(markdown.locator("p")).to_have_text("<img src=x onerror=window.__pwned=1>")
     assert widget.locator(".ipa-preview img").count() == 0
 
     widget.locator('.ipa-node[data-path="tables"]').click()
@@ -169,7 +170,7 @@ def test_file_browser_tree_and_previews(page: Any, lab: Lab) -> None:
     expect(widget.locator(".ipa-preview img.ipa-preview-image")).to_be_visible()
     # And selecting in the browser is seen in Python.
     widget.locator('.ipa-node[data-path="README.md"]').click()
-    expect(widget.locator(".ipa-preview-text")).to_be_visible()
+    expect(widget.locator(".ipa-preview .ipa-markdown")).to_be_visible()
     execute(page, 'assert fb.selected == "README.md", fb.selected')
     assert page.evaluate("() => window.__pwned") is None
     assert page.errors == []
@@ -251,8 +252,8 @@ def test_lineage_graph_recentre_depth_and_cluster(page: Any, lab: Lab) -> None:
     expect(widget.locator(".ipa-lineage-title")).to_have_text("Lineage of eval-07")
     expect(widget.locator(".ipa-gnode.ipa-center")).to_have_attribute("data-kind", "run")
 
-    # Clicking a node re-centres on it.
-    widget.locator('.ipa-gnode[data-kind="artifact"]').first.click()
+    # Double-clicking a node re-centres on it (a click selects it and shows its details).
+    widget.locator('.ipa-gnode[data-kind="artifact"]').first.dblclick()
     expect(widget.locator(".ipa-lineage-title")).to_have_text("Lineage of model:v0")
     assert page.errors == []
 
@@ -283,17 +284,19 @@ def test_artifact_view_tabs(page: Any, lab: Lab) -> None:
     screenshot(widget, "artifact_view_overview")
 
     widget.locator('.ipa-tab[data-tab="versions"]').click()
-    versions = widget.locator('.ipa-panel[data-tab="versions"] .ipa-table')
-    expect(versions.locator('.ipa-tr[data-row="0"] .ipa-td').nth(1)).to_have_text("v29")
-    expect(versions.locator(".ipa-tr.ipa-selected .ipa-td").nth(1)).to_have_text("v20")
-    versions.locator('.ipa-tr[data-row="2"]').click()
+    versions = widget.locator('.ipa-panel[data-tab="versions"] .ipa-versions')
+    expect(versions.locator('.ipa-vl-row[data-row="0"] [data-column="version"]')).to_have_text(
+        "v29"
+    )
+    expect(versions.locator('.ipa-vl-row.ipa-selected [data-column="version"]')).to_have_text("v20")
+    versions.locator('.ipa-vl-row[data-row="2"]').click()
     expect(widget.locator(".ipa-tab-header-name")).to_have_text("av/model:v27")
 
     widget.locator('.ipa-tab[data-tab="files"]').click()
     files = widget.locator('.ipa-panel[data-tab="files"] .ipa-files')
     expect(files.locator(".ipa-files-title")).to_have_text("av/model:v27")
     files.locator('.ipa-node[data-path="weights.txt"]').click()
-    expect(files.locator(".ipa-preview-text")).to_have_text("w" * 28)
+    expect(files.locator(".ipa-preview .ipa-code-lines")).to_have_text("w" * 28)
     # Without the server extension (as in Colab or VS Code) downloads go over widget messages.
     page.route("**/ipyartifacts/ping", lambda route: route.abort())
     requested: list[str] = []

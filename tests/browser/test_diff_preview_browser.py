@@ -79,7 +79,7 @@ def test_diff_and_preview_widgets(page: Any, lab: Lab) -> None:
     expect(first.nth(1)).to_have_class("ipa-td ipa-status-added")
     expect(first.nth(2)).to_have_text(HOSTILE)  # the hostile file name, as text
     # The metadata table and the table card carry the hostile value as text too.
-    expect(diff.locator('.ipa-diff-meta tr[data-key="note"] td').nth(3)).to_have_text(
+    expect(diff.locator('.ipa-diff-meta .ipa-diff-new[data-key="note"]')).to_have_text(
         f'"{HOSTILE}"'
     )
     card = diff.locator('.ipa-diff-card[data-path="t.parquet"]')

@@ -33,8 +33,8 @@ def test_quickstart_runs_in_jupyterlab(page: Any, lab: Lab) -> None:
     expect(errors).to_have_count(0)
     # `%artifact versions points` renders as the VersionTable widget, not the HTML fallback.
     versions = cells.filter(has_text="%artifact versions points")
-    expect(versions.locator(".ipa-table")).to_be_visible()
-    expect(versions.locator(".ipa-table-status")).to_have_text("2 rows")
+    expect(versions.locator(".ipa-versions")).to_be_visible()
+    expect(versions.locator(".ipa-vl-status")).to_have_text("2 versions")
     screenshot(page, "quickstart-jupyterlab")
     for source, shot in [
         ("%artifact versions points", "quickstart-versions"),
@@ -50,7 +50,7 @@ def test_quickstart_runs_in_jupyterlab(page: Any, lab: Lab) -> None:
     expect(summary).to_have_attribute(
         "aria-label", re.compile(r"^1 added · 0 removed · 1 modified")
     )
-    expect(diff.locator(".ipa-diff-meta tbody tr")).not_to_have_count(0)
+    expect(diff.locator(".ipa-diff-meta .ipa-diff-key")).not_to_have_count(0)
     expect(diff.locator(".ipa-r")).to_have_count(0)  # the HTML fallback is not shown
     assert page.errors == []
 

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ipyartifacts as wandb
+from ipyartifacts.core.diff import ArtifactDiff
 from ipyartifacts.core.tablehash import hash_array
 from tests.helpers import write
 
@@ -282,6 +283,32 @@ def test_file_and_metadata_diff(work: Path) -> None:
     assert "1 added, 1 removed, 1 modified, 1 unchanged" in repr(diff)
     assert "metadata changed opt.beta: 0.9 -> 0.99" in str(diff)
     assert bool(diff)
+
+
+def test_description_change_is_part_of_the_diff(work: Path) -> None:
+    for i, description in enumerate(("first cut", "cleaned <labels>", "cleaned <labels>")):
+        write(work / "o" / "a.txt", f"content {i}")
+        art = wandb.Artifact("described", "dataset", description=description)
+        art.add_dir(work / "o")
+        with wandb.init(project="p") as run:
+            run.log_artifact(art)
+    diff = wandb.Api().diff("p/described:v0", "p/described:v1")
+    assert diff.description_change is not None
+    assert (diff.description_change.old, diff.description_change.new) == (
+        "first cut",
+        "cleaned <labels>",
+    )
+    alone = ArtifactDiff("p/x:v0", "p/x:v1", (), (), (), 1, (), (), None, diff.description_change)
+    assert not alone.is_empty  # same files, same metadata: the description alone differs
+    assert json.loads(json.dumps(diff.to_dict()))["description"] == {
+        "old": "first cut",
+        "new": "cleaned <labels>",
+    }
+    assert 'description: "first cut" -> "cleaned <labels>"' in str(diff)
+    assert "&lt;labels&gt;" in diff._repr_html_()
+    same = wandb.Api().diff("p/described:v1", "p/described:v2")
+    assert same.description_change is None
+    assert same.to_dict()["description"] is None
 
 
 def test_identical_versions_have_an_empty_diff(work: Path) -> None:

@@ -121,3 +121,29 @@ def test_license_ships_in_the_sdist_and_the_wheel(
         metadata = whl.read(f"{dist_info}/METADATA").decode().splitlines()
     assert "License-File: LICENSE" in metadata
     assert "License-Expression: MIT" in metadata
+
+
+def test_lineage_help_says_depth_counts_steps_in_cli_and_magic(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--depth` counts steps (one artifact -> run or run -> artifact edge each), as the widget
+    # does; it used to say "runs" while the widget counted edges.
+    cli_out = " ".join(CliRunner().invoke(cli, ["lineage", "--help"]).stdout.split())
+    assert "How many runs" not in cli_out
+    assert "Steps to follow each way; a step is one edge, artifact -> run or run -> artifact" in (
+        cli_out
+    )
+    monkeypatch.setenv("COLUMNS", "100")
+    globalipapp.start_ipython()
+    ip = globalipapp.get_ipython()
+    assert ip is not None
+    if "ipyartifacts" not in ip.extension_manager.loaded:
+        ip.run_line_magic("load_ext", "ipyartifacts")
+    capsys.readouterr()
+    try:
+        assert ip.run_cell("%artifact lineage --help").success
+    finally:
+        ipyartifacts.finish()
+        ip.run_line_magic("unload_ext", "ipyartifacts")
+    magic_out = " ".join(capsys.readouterr().out.split())
+    assert "a step is one edge, artifact -> run or run -> artifact" in magic_out

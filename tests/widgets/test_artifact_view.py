@@ -154,3 +154,66 @@ def test_public_objects_display_through_ipython(
     assert isinstance(_display.widget_for(coll), VersionTable)
     data, _ = coll._repr_mimebundle_()
     assert WIDGET_MIME in data
+
+
+def test_overview_lists_users_ttl_and_registry_links(
+    versions: list[ipyartifacts.Artifact], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    for name in ("eval-a", "eval-b"):
+        with ipyartifacts.init(project="av", job_type="eval", name=name) as run:
+            run.use_artifact("av/model:v2")
+    art = ipyartifacts.Api().artifact("av/model:v2")
+    art.ttl = timedelta(days=30)
+    art.save()
+    view = ArtifactView(ipyartifacts.Api().artifact("av/model:v2"))
+    ov = view.overview
+    assert sorted(r["name"] for r in ov["used_by"]) == ["eval-a", "eval-b"]
+    assert view.used_by_count == 2
+    assert ov["ttl_seconds"] == 30 * 86400
+    assert ov["expires_at"] is not None
+    assert ov["expires_at"].endswith("+00:00")
+    assert ov["created_at"].endswith("+00:00")  # an offset: the browser shows local time
+    assert ov["links"] == []  # no registry in this store (yet)
+    # When the Registry lands, `linked_artifacts` lights the links up.
+    monkeypatch.setattr(
+        ipyartifacts.Artifact,
+        "linked_artifacts",
+        property(
+            lambda self: [type("Link", (), {"qualified_name": "wandb-registry-model/prod:v0"})()]
+        ),
+        raising=False,
+    )
+    assert ArtifactView(ipyartifacts.Api().artifact("av/model:v2")).overview["links"] == [
+        "wandb-registry-model/prod:v0"
+    ]
+
+
+def test_a_displayed_version_refreshes_when_the_store_changes(
+    versions: list[ipyartifacts.Artifact], work: Path
+) -> None:
+    view = ArtifactView(ipyartifacts.Api().artifact("av/model:v2"))
+    assert view.overview["aliases"] == ["latest"]
+    assert view.refresh() is False  # nothing written since: no re-read
+    view.tab = "versions"
+    assert view.versions_count == 3
+    with ipyartifacts.init(project="av", job_type="train") as run:
+        write(work / "m" / "weights.bin", b"new weights")
+        art = ipyartifacts.Artifact("model", type="model")
+        art.add_dir(str(work / "m"))
+        run.log_artifact(art)
+    # The browser's timer asks; the version record is read again and the chip moves.
+    response, _ = view.handle_request({"id": 9, "type": "refresh"})
+    assert response == {"type": "refresh", "id": 9, "changed": True}
+    assert view.overview["aliases"] == []
+    assert view.overview["qualified_name"] == "av/model:v2"
+    assert view.versions_count == 4
+    response, _ = view.handle_request({"id": 10, "type": "refresh"})
+    assert response["changed"] is False
+    # Any other request re-reads first too: a tag added elsewhere in this kernel shows.
+    other = ipyartifacts.Api().artifact("av/model:v2")
+    other.tags = ["prod", "reviewed"]
+    other.save()
+    response, _ = view.handle_request({"id": 11, "target": "files", "type": "children", "path": ""})
+    assert view.overview["tags"] == ["prod", "reviewed"]

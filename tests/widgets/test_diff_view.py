@@ -64,8 +64,10 @@ def test_state_summarises_the_diff(diff: ArtifactDiff) -> None:
         "bytes_added": len("hostile name\n"),
         "bytes_removed": len("bye\n"),
         "metadata": 3,
+        "description": 0,
         "tables": 1,
     }
+    assert widget.description is None
     assert [c["name"] for c in widget.columns] == ["status", "path", "before", "after", "change"]
     assert {c["name"]: c["format"] for c in widget.columns}["before"] == "bytes"
     assert widget.num_rows == 4
@@ -185,3 +187,30 @@ def test_artifact_diff_displays_the_widget_only_in_a_kernel(
     bundle = diff._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html", _WIDGET_MIME}
     assert bundle[_WIDGET_MIME]["model_id"]
+
+
+def test_a_description_change_is_sent_and_printed(work: Path) -> None:
+    from ipyartifacts.frontends.frontend import Frontend
+    from ipyartifacts.frontends.ops import diff as diff_op
+    from ipyartifacts.frontends.render import render_text
+
+    run = ipyartifacts.init(project="diffs")
+    for i, description in enumerate(("first cut", "cleaned labels")):
+        write(work / "d" / "a.txt", f"content {i}")
+        art = ipyartifacts.Artifact("desc", "dataset", description=description)
+        art.add_dir(str(work / "d"))
+        run.log_artifact(art)
+    ipyartifacts.finish()
+    widget = DiffView(ipyartifacts.Api().diff("diffs/desc:v0", "diffs/desc:v1"))
+    assert widget.description == {"old": "first cut", "new": "cleaned labels"}
+    assert widget.counts["description"] == 1
+
+    def no_run(project: str | None, store: str | None, strict: bool) -> ipyartifacts.Run:
+        raise AssertionError("diff starts no run")
+
+    view = diff_op(Frontend(name="cli", start_run=no_run), "diffs/desc:v0", "v1")
+    assert view.to_data()["description"] == {"old": "first cut", "new": "cleaned labels"}
+    text = render_text(view.blocks())
+    assert "description" in text
+    assert "first cut" in text
+    assert "cleaned labels" in text

@@ -139,3 +139,50 @@ def test_big_clusters_send_a_few_members_and_search_the_rest(
         }
     )
     assert [m["label"] for m in response["members"]] == ["eval-3"]
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 4, 5])
+def test_depth_counts_steps_like_the_lineage_command(
+    model: ipyartifacts.Artifact, depth: int
+) -> None:
+    """depth N = N edges each way, in the widget and in `%artifact lineage --depth N` alike."""
+    from ipyartifacts.frontends.frontend import Frontend
+    from ipyartifacts.frontends.ops import lineage as lineage_op
+
+    dataset = ipyartifacts.Api().artifact("lin/dataset:latest")
+    widget = LineageGraph(dataset, depth=depth)
+    shown = {n["id"] for n in widget.graph["nodes"] if n["kind"] != "cluster"}
+    clusters = [n for n in widget.graph["nodes"] if n["kind"] == "cluster"]
+    fe = Frontend(name="cli", start_run=_no_run)
+    view = lineage_op(fe, "lin/dataset:latest", depth)
+    listed = {n.id for n in view.nodes}
+    # Upstream of dataset: prep (1 step), raw (2), ingest (3); downstream: train-run (1),
+    # model (2), the ten eval runs (3); nothing beyond.
+    expected = {1: 3, 2: 5, 3: 16, 4: 16, 5: 16}
+    assert len(shown) + sum(c["member_count"] for c in clusters) == expected[depth]
+    member_ids = {m["id"] for c in clusters for m in c["members"]}
+    assert listed == shown | member_ids
+
+
+def _no_run(project: str | None, store: str | None, strict: bool) -> ipyartifacts.Run:
+    raise AssertionError("lineage starts no run")
+
+
+def test_nodes_carry_the_details_panel_facts(model: ipyartifacts.Artifact) -> None:
+    widget = LineageGraph(model, depth=1)
+    nodes = {n["label"]: n for n in widget.graph["nodes"]}
+    info = nodes["model:v0"]["info"]
+    assert info is not None
+    assert (info["type"], info["aliases"], info["created_by"]) == ("model", ["latest"], "train-run")
+    assert info["size"] == model.size
+    assert info["qualified_name"] == "lin/model:v0"
+    assert info["created_at"] == model.created_at.isoformat(timespec="seconds")
+    assert info["created_at"].endswith("+00:00")  # an offset, so browsers convert it
+    run_info = nodes["train-run"]["info"]
+    assert run_info is not None
+    assert (run_info["job_type"], run_info["state"], run_info["size"]) == (
+        "train",
+        "finished",
+        None,
+    )
+    assert nodes["10 runs"]["info"] is None

@@ -144,3 +144,15 @@ def test_ten_thousand_versions_stay_fast() -> None:
     assert sorted_page.column("version").to_pylist() == ["v9999", "v9998", "v9997"]
     assert filtered["total"] == 3334
     assert elapsed < 1.5, elapsed
+
+
+def test_metadata_columns_are_picked_from_the_versions_keys(collection: str) -> None:
+    widget = VersionTable(collection)
+    assert widget.metadata_keys == ["acc", "i", "note"]
+    assert widget.metadata_columns is None  # the browser shows the first three
+    widget.metadata_columns = ["note", "acc"]
+    assert widget.metadata_columns == ["note", "acc"]
+    with pytest.raises(traitlets.TraitError, match="no metadata column 'loss'"):
+        widget.metadata_columns = ["loss"]
+    widget.metadata_columns = None
+    assert widget.metadata_columns is None

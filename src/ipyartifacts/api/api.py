@@ -266,7 +266,13 @@ class Api:
             artifact = one if isinstance(one, Artifact) else self.artifact(one)
             client, record = artifact._require_logged("diff it")
             sides.append(
-                DiffSide(artifact.qualified_name, client, artifact.manifest, record.metadata)
+                DiffSide(
+                    artifact.qualified_name,
+                    client,
+                    artifact.manifest,
+                    record.metadata,
+                    artifact.description,
+                )
             )
         return diff_versions(sides[0], sides[1], key=key, memory_budget=memory_budget)
 

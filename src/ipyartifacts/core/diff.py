@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from ipyartifacts.core.tablediff import TableDiff
     from ipyartifacts.store.manifest import Manifest, ManifestEntry
 
-__all__ = ["ArtifactDiff", "DiffSide", "FileChange", "MetadataChange", "diff_versions"]
+__all__ = [
+    "ArtifactDiff",
+    "DescriptionChange",
+    "DiffSide",
+    "FileChange",
+    "MetadataChange",
+    "diff_versions",
+]
 
 _SHOWN = 50  # files listed per group in str() and the notebook display
 
@@ -63,6 +70,17 @@ class MetadataChange:
 
 
 @dataclass(frozen=True)
+class DescriptionChange:
+    """The description of ``a`` (``old``) and of ``b`` (``new``) when they differ."""
+
+    old: str | None
+    new: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True)
 class ArtifactDiff:
     """What changed from version ``a`` to version ``b``.
 
@@ -77,6 +95,8 @@ class ArtifactDiff:
     metadata_changes : tuple of MetadataChange
     tables : tuple of TableDiff
         One per modified table file (Parquet, CSV/TSV, Arrow/Feather).
+    description_change : DescriptionChange or None
+        The descriptions before and after, when they differ.
     """
 
     a: str
@@ -88,11 +108,18 @@ class ArtifactDiff:
     metadata_changes: tuple[MetadataChange, ...]
     tables: tuple[TableDiff, ...]
     key: str | None = None
+    description_change: DescriptionChange | None = None
 
     @property
     def is_empty(self) -> bool:
-        """True when files and metadata are identical."""
-        return not (self.added or self.removed or self.modified or self.metadata_changes)
+        """True when files, metadata and description are identical."""
+        return not (
+            self.added
+            or self.removed
+            or self.modified
+            or self.metadata_changes
+            or self.description_change
+        )
 
     def __bool__(self) -> bool:
         return not self.is_empty
@@ -123,6 +150,9 @@ class ArtifactDiff:
             "modified": [f.to_dict() for f in self.modified],
             "unchanged": self.unchanged,
             "metadata": [m.to_dict() for m in self.metadata_changes],
+            "description": None
+            if self.description_change is None
+            else self.description_change.to_dict(),
             "tables": [t.to_dict() for t in self.tables],
         }
 
@@ -140,6 +170,9 @@ class ArtifactDiff:
             lines.extend(show(f) for f in group[:limit])
             if len(group) > limit:
                 lines.append(f"  ... and {len(group) - limit} more (see to_dict())")
+        if self.description_change is not None:
+            d = self.description_change
+            lines.append(f"  description: {_short(d.old)} -> {_short(d.new)}")
         for m in self.metadata_changes:
             old = "" if m.kind == "added" else _short(m.old)
             new = "" if m.kind == "removed" else _short(m.new)
@@ -229,6 +262,7 @@ class DiffSide:
     client: Client
     manifest: Manifest
     metadata: Mapping[str, Any]
+    description: str | None = None
 
 
 def diff_versions(
@@ -297,4 +331,7 @@ def diff_versions(
         metadata_changes=tuple(metadata_changes(a.metadata, b.metadata)),
         tables=tuple(tables),
         key=key,
+        description_change=None
+        if (a.description or None) == (b.description or None)
+        else DescriptionChange(a.description, b.description),
     )

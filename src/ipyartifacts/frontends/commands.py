@@ -453,7 +453,8 @@ def diff_command(fe: Frontend, a: str, b: str, key: str | None, project: str | N
     show_default=True,
     type=click.IntRange(1, 20),
     metavar="N",
-    help="How many runs to follow each way.",
+    help="Steps to follow each way; a step is one edge, artifact -> run or run -> artifact "
+    "(1: the run that made it and the runs that used it; 2: also their other artifacts).",
 )
 @_project_option
 @_emitting

@@ -273,6 +273,9 @@ def diff(
         tuple((m.key, m.old, m.new) for m in found.metadata_changes),
         tables=tuple((t.path, t.summary(), t.to_dict()) for t in found.tables),
         diff=found,
+        description_change=None
+        if found.description_change is None
+        else (found.description_change.old, found.description_change.new),
     )
 
 
@@ -332,7 +335,12 @@ def preview(
 
 
 def lineage(fe: Frontend, spec: str, depth: int = 2, project: str | None = None) -> LineageView:
-    """Runs and artifacts up to ``depth`` runs upstream and downstream of a version."""
+    """Runs and artifacts up to ``depth`` steps upstream and downstream of a version.
+
+    A step is one edge of the graph (artifact -> run that used it, or run -> artifact it
+    logged), as in W&B's lineage and the LineageGraph widget: depth 1 is the run that logged
+    the version and the runs that used it; depth 2 adds those runs' other artifacts.
+    """
     subject = fe.api(project).artifact(qualify(spec, project))
     nodes: dict[str, LineageNode] = {}
     edges: dict[tuple[str, str], LineageEdge] = {}
@@ -363,7 +371,8 @@ def lineage(fe: Frontend, spec: str, depth: int = 2, project: str | None = None)
             return True
 
         frontier, expanded = [subject], set()
-        for level in range(1, depth + 1):
+        # Each level is two steps: artifact -> run (step 2L-1), run -> artifact (step 2L).
+        for level in range(1, (depth + 1) // 2 + 1):
             following: list[Artifact] = []
             for art in frontier:
                 art_key = art_node(art)
@@ -376,7 +385,7 @@ def lineage(fe: Frontend, spec: str, depth: int = 2, project: str | None = None)
                     else:
                         edge(art_key, run_key, "input")
                     place(run_key, 2 * level - 1, art_key)
-                    if run_key in expanded:
+                    if run_key in expanded or 2 * level > depth:
                         continue
                     expanded.add(run_key)
                     for other in run.used_artifacts() if up else run.logged_artifacts():

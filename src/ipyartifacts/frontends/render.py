@@ -58,22 +58,42 @@ class Line:
 Block = Union[KeyValues, Grid, Line]  # noqa: UP007 (a runtime alias on Python 3.10)
 
 
+_SIZE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
+
+
+def _fixed(value: float, places: int) -> str:
+    """``value`` to ``places`` decimals as JavaScript's ``toFixed`` does (exact halves go up)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
 def format_size(size: int | None) -> str:
-    """``1536`` -> ``"1.5 KiB"``.
+    """``1536`` -> ``"1.5 kB"``: decimal units, the one convention of text and widgets.
+
+    Powers of 1000 (like ``ls -h --si`` and W&B), one decimal below 10, none above. The
+    widgets' ``formatBytes`` (js/lib/format.ts) is the same function: change both together.
 
     Examples
     --------
-    >>> format_size(0), format_size(1536), format_size(5 * 1024**3)
-    ('0 B', '1.5 KiB', '5.0 GiB')
+    >>> format_size(0), format_size(1536), format_size(5 * 1024**3), format_size(None)
+    ('0 B', '1.5 kB', '5.4 GB', '-')
     """
     if size is None:
         return "-"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
+    if abs(size) < 1000:
+        return f"{size} B"
+    value = float(abs(size))
+    text = ""
+    unit = 0
+    while unit < len(_SIZE_UNITS) - 1:
+        value /= 1000
+        unit += 1
+        tenths = _fixed(value, 1)
+        text = tenths if float(tenths) < 10 else _fixed(value, 0)
+        if float(text) < 1000:  # 999,999 B is "1.0 MB", not "1000 kB"
+            break
+    return f"{'-' if size < 0 else ''}{text} {_SIZE_UNITS[unit]}"
 
 
 def short_time(value: datetime | None) -> str:

@@ -51,6 +51,8 @@ class DiffView(Result):
     metadata_changes: tuple[tuple[str, Any, Any], ...] = ()  # key, old, new
     tables: tuple[tuple[str, str, dict[str, Any]], ...] = field(default=(), hash=False)
     diff: ArtifactDiff | None = field(default=None, compare=False, hash=False)
+    #: (before, after) when the description changed.
+    description_change: tuple[str | None, str | None] | None = None
 
     def widget(self) -> Any:
         if self.diff is None:
@@ -94,6 +96,9 @@ class DiffView(Result):
                 for c in self.changes
             ],
             "metadata": [{"key": k, "old": o, "new": n} for k, o, n in self.metadata_changes],
+            "description": None
+            if self.description_change is None
+            else {"old": self.description_change[0], "new": self.description_change[1]},
             "tables": [data for _path, _summary, data in self.tables],
         }
 
@@ -115,6 +120,9 @@ class DiffView(Result):
         out: list[Block] = [
             Grid(summary, ("", "path", "before", "after"), rows, empty="(identical files)")
         ]
+        if self.description_change is not None:
+            before, after = self.description_change
+            out.append(Grid("description", ("before", "after"), ((before or "-", after or "-"),)))
         if self.metadata_changes:
             out.append(
                 Grid(

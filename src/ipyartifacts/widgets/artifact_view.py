@@ -8,11 +8,12 @@ LineageGraph. Tabs other than Overview compute nothing until first opened.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import anywidget
 import traitlets
 
+from ipyartifacts.store import changes
 from ipyartifacts.widgets._arrow_query import describe_columns
 from ipyartifacts.widgets._messages import BadRequestError, ClusterMember, ErrorResponse, Response
 from ipyartifacts.widgets._static import static_file
@@ -24,6 +25,14 @@ from ipyartifacts.widgets.version_table import _NUMBER, versions_table
 
 if TYPE_CHECKING:
     from ipyartifacts import Artifact, Run
+
+
+class RefreshResponse(TypedDict):
+    """Answer to the browser's periodic ``{"type": "refresh"}``: did anything shown change."""
+
+    type: Literal["refresh"]
+    id: int
+    changed: bool
 
 
 class RunInfo(TypedDict):
@@ -47,9 +56,17 @@ class Overview(TypedDict):
     digest: str
     size: int
     file_count: int
+    #: ISO 8601 with the UTC offset; the browser shows it in the reader's local time.
     created_at: str
     created_by: RunInfo | None
+    used_by: list[RunInfo]
+    #: Time to live in seconds and the expiry time (ISO), or None for "kept forever".
+    ttl_seconds: float | None
+    expires_at: str | None
+    #: Registry links (``artifact.linked_artifacts``, when the store has a registry).
+    links: list[str]
     snippet: str
+    state: str
 
 
 def usage_snippet(artifact: Artifact) -> str:
@@ -62,9 +79,36 @@ def usage_snippet(artifact: Artifact) -> str:
     )
 
 
+#: Runs listed under "used by" (the count says how many there are in all).
+MAX_USED_BY = 50
+#: Seconds between the browser's "has the store changed?" checks.
+REFRESH_SECONDS = 2.0
+
+
+def _run_info(run: Run) -> RunInfo:
+    return RunInfo(id=run.id, name=run.name, job_type=run.job_type, state=run.state)
+
+
+def registry_links(artifact: Artifact) -> list[str]:
+    """Names of the registry entries this version is linked to (empty without a registry).
+
+    Reads ``artifact.linked_artifacts`` when the API has it (a property or a method); each
+    link is shown by its qualified name.
+    """
+    links = getattr(artifact, "linked_artifacts", None)
+    if callable(links):
+        links = links()
+    if not links:
+        return []
+    return [str(getattr(link, "qualified_name", None) or link) for link in links]
+
+
 def overview(artifact: Artifact) -> Overview:
     """The Overview tab's facts about one logged version."""
     run = artifact.logged_by()
+    used = artifact.used_by()
+    ttl = artifact.ttl
+    expires = artifact.expires_at
     return Overview(
         name=artifact.name,
         qualified_name=artifact.qualified_name,
@@ -81,10 +125,13 @@ def overview(artifact: Artifact) -> Overview:
         size=artifact.size,
         file_count=artifact.file_count,
         created_at=artifact.created_at.isoformat(timespec="seconds"),
-        created_by=None
-        if run is None
-        else RunInfo(id=run.id, name=run.name, job_type=run.job_type, state=run.state),
+        created_by=None if run is None else _run_info(run),
+        used_by=[_run_info(r) for r in used[:MAX_USED_BY]],
+        ttl_seconds=None if ttl is None else ttl.total_seconds(),
+        expires_at=None if expires is None else expires.isoformat(timespec="seconds"),
+        links=registry_links(artifact),
         snippet=usage_snippet(artifact),
+        state=artifact.state,
     )
 
 
@@ -112,7 +159,10 @@ class ArtifactView(anywidget.AnyWidget):
 
     tab = traitlets.Enum(["overview", "versions", "files", "lineage"], "overview").tag(sync=True)
     overview = traitlets.Dict().tag(sync=True)
+    #: How many runs used the version (``overview["used_by"]`` lists the first 50).
+    used_by_count = traitlets.Int(0).tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
+    refresh_seconds = traitlets.Float(REFRESH_SECONDS).tag(sync=True)
     # Versions tab
     versions_columns = traitlets.List(traitlets.Dict()).tag(sync=True)
     versions_count = traitlets.Int(-1).tag(sync=True)
@@ -136,8 +186,10 @@ class ArtifactView(anywidget.AnyWidget):
         self._files: FilesController | None = None
         self._objects: dict[str, Artifact | Run] = {}
         self._clusters: dict[str, list[ClusterMember]] = {}
+        self._seen = changes.generation()
         super().__init__(
             overview=dict(overview(artifact)),
+            used_by_count=len(artifact.used_by()),
             file_count=artifact.file_count,
             total_size=artifact.size,
             selected=artifact.version,
@@ -211,14 +263,65 @@ class ArtifactView(anywidget.AnyWidget):
         self._clusters = result.clusters
         self.graph = dict(result.graph)
 
+    # -- staying current ----------------------------------------------------------------------
+    def refresh(self, force: bool = False) -> bool:
+        """Re-read the version if the store changed in this process since it was last read.
+
+        Aliases, tags, ``latest``, description, metadata and TTL move after the widget was
+        displayed (``%artifact log`` of v1 takes ``latest`` from the v0 shown above). Every
+        request from the browser, and its timer, calls this; it costs one integer
+        comparison when nothing was written.
+
+        Returns
+        -------
+        bool
+            Whether anything shown changed.
+        """
+        now = changes.generation()
+        if now == self._seen and not force:
+            return False
+        self._seen = now
+        from ipyartifacts import ArtifactError
+
+        client = getattr(self._artifact, "_client", None)
+        if client is None:
+            return False
+        try:
+            record = client.catalog.get_version(self._artifact.id)
+            fresh = type(self._artifact)._from_record(client, record)
+            facts = dict(overview(fresh))
+            used = len(fresh.used_by())
+        except ArtifactError:
+            return False  # deleted, or the store is gone: keep showing what was read
+        self._artifact = fresh
+        changed = facts != self.overview or used != self.used_by_count
+        if changed:
+            self.overview = facts
+            self.used_by_count = used
+        if self._versions_source is not None:
+            self._versions_source = None  # new versions or moved aliases: list them again
+            self._versions = None
+            if self.tab == "versions":
+                self.versions_count = -1  # the grid is rebuilt even if the count is the same
+                self._load_tab()
+            changed = True
+        return changed
+
     # -- messages -----------------------------------------------------------------------------
-    def handle_request(self, content: object) -> tuple[Response, list[bytes]]:
-        """Answer one front-end request; ``target`` says which tab it is for."""
+    def handle_request(self, content: object) -> tuple[Response | RefreshResponse, list[bytes]]:
+        """Answer one front-end request; ``target`` says which tab it is for.
+
+        Every request first re-reads the version if the store changed in this process, so
+        what the reader acts on is current; ``{"type": "refresh"}`` does only that.
+        """
         rid = request_id(content)
         if rid is None:
             return no_id_error()
         assert isinstance(content, dict)
         target = content.get("target")
+        changed = self.refresh()
+        if content.get("type") == "refresh":
+            return RefreshResponse(type="refresh", id=rid, changed=changed), []
         try:
             if target == "versions":
                 if self._versions_source is None:

@@ -108,6 +108,7 @@ def summary_counts(diff: ArtifactDiff) -> dict[str, int]:
         "bytes_added": diff.bytes_added,
         "bytes_removed": diff.bytes_removed,
         "metadata": len(diff.metadata_changes),
+        "description": int(diff.description_change is not None),
         "tables": len(diff.tables),
     }
 
@@ -141,6 +142,8 @@ class DiffView(TableWidget):
     key = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     counts = traitlets.Dict().tag(sync=True)
     metadata = traitlets.List(traitlets.Dict()).tag(sync=True)
+    #: ``{"old": ..., "new": ...}`` when the description changed, else None.
+    description = traitlets.Dict(None, allow_none=True).tag(sync=True)
     tables = traitlets.List(traitlets.Dict()).tag(sync=True)
 
     def __init__(self, diff: ArtifactDiff, *, height: int = 380, **kwargs: Any) -> None:
@@ -154,6 +157,9 @@ class DiffView(TableWidget):
             key=diff.key,
             counts=summary_counts(diff),
             metadata=metadata_rows(diff),
+            description=None
+            if diff.description_change is None
+            else diff.description_change.to_dict(),
             tables=[{**t.to_dict(), "summary": t.summary()} for t in diff.tables],
             **kwargs,
         )

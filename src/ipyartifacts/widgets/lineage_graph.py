@@ -1,9 +1,10 @@
 """LineageGraph: runs and artifact versions around one node, as a left-to-right DAG.
 
 Edges point the way data flows: an artifact version into the runs that used it, a run into
-the versions it logged. The graph is computed in Python (``depth`` hops each way from the
-``center``) and sent as plain node/edge lists; the front end lays it out with dagre and draws
-DOM nodes over a canvas of edges. A node with more than ``cluster_at`` neighbours on one side
+the versions it logged. The graph is computed in Python (``depth`` steps each way from the
+``center``, a step being one artifact -> run or run -> artifact edge) and sent as plain
+node/edge lists; the front end lays it out with dagre and draws DOM nodes over a canvas of
+edges. A node with more than ``cluster_at`` neighbours on one side
 shows them as one searchable cluster node instead.
 """
 
@@ -36,6 +37,22 @@ MEMBERS_SHOWN = 50
 MAX_MEMBERS_RESULT = 200
 
 
+class NodeInfo(TypedDict):
+    """What the details panel shows for a selected node (None where it does not apply)."""
+
+    type: str | None
+    aliases: list[str]
+    tags: list[str]
+    #: ISO 8601 with the UTC offset; the browser shows it in the reader's time zone.
+    created_at: str | None
+    created_by: str | None
+    size: int | None
+    file_count: int | None
+    job_type: str | None
+    state: str | None
+    qualified_name: str | None
+
+
 class GraphNode(TypedDict):
     """A node of the lineage graph as the front end draws it."""
 
@@ -47,6 +64,7 @@ class GraphNode(TypedDict):
     members: list[ClusterMember]
     #: All members of a cluster (``members`` holds the first ``MEMBERS_SHOWN``).
     member_count: int
+    info: NodeInfo | None
 
 
 class GraphEdge(TypedDict):
@@ -112,6 +130,28 @@ def _describe(obj: Artifact | Run) -> tuple[NodeKind, str, str]:
     return "run", obj.name or obj.id, f"{obj.job_type or 'run'} · {obj.id}"
 
 
+def _info(obj: Artifact | Run) -> NodeInfo:
+    """The details panel's facts about one node (one query for an artifact's creator)."""
+    from ipyartifacts import Artifact
+
+    if isinstance(obj, Artifact):
+        creator = obj.logged_by()
+        return NodeInfo(
+            type=obj.type, aliases=list(obj.aliases), tags=list(obj.tags),
+            created_at=obj.created_at.isoformat(timespec="seconds"),
+            created_by=None if creator is None else (creator.name or creator.id),
+            size=obj.size, file_count=obj.file_count, job_type=None, state=None,
+            qualified_name=obj.qualified_name,
+        )  # fmt: skip
+    started = getattr(obj, "started_at", None)
+    return NodeInfo(
+        type=None, aliases=[], tags=[],
+        created_at=started.isoformat(timespec="seconds") if started is not None else None,
+        created_by=None, size=None, file_count=None, job_type=obj.job_type, state=obj.state,
+        qualified_name=f"{obj.project}/{obj.id}",
+    )  # fmt: skip
+
+
 def _neighbours(obj: Artifact | Run) -> tuple[list[Artifact | Run], list[Artifact | Run]]:
     """(upstream, downstream) neighbours of a node."""
     from ipyartifacts import Artifact
@@ -130,7 +170,8 @@ def lineage(center: Artifact | Run, depth: int = 2, cluster_at: int = 8) -> Line
     center
         The artifact version or run in the middle.
     depth
-        Hops followed upstream and downstream (1 to ``MAX_DEPTH``).
+        Steps followed upstream and downstream (1 to ``MAX_DEPTH``); a step is one edge,
+        artifact -> run or run -> artifact, as in ``%artifact lineage --depth``.
     cluster_at
         A node with more neighbours than this on one side gets them as one cluster node,
         which is not expanded further.
@@ -154,12 +195,12 @@ def lineage(center: Artifact | Run, depth: int = 2, cluster_at: int = 8) -> Line
             kind, label, sub = _describe(obj)
             nodes[nid] = GraphNode(
                 id=nid, kind=kind, label=label, sub=sub, center=obj is center, members=[],
-                member_count=0,
+                member_count=0, info=_info(obj),
             )  # fmt: skip
         return nid
 
     add_node(center)
-    # Breadth-first, separately upstream and downstream, so depth means hops from center.
+    # Breadth-first, separately upstream and downstream, so depth means steps from center.
     for direction in ("up", "down"):
         queue: deque[tuple[Artifact | Run, int]] = deque([(center, 0)])
         seen = {node_id(center)}
@@ -191,6 +232,7 @@ def lineage(center: Artifact | Run, depth: int = 2, cluster_at: int = 8) -> Line
                     center=False,
                     members=members[:MEMBERS_SHOWN],
                     member_count=len(members),
+                    info=None,
                 )
                 edges.add((here, cluster_id) if direction == "down" else (cluster_id, here))
                 continue
@@ -219,7 +261,10 @@ class LineageGraph(anywidget.AnyWidget):
     center
         A logged :class:`~ipyartifacts.Artifact` or a :class:`~ipyartifacts.Run`.
     depth
-        Hops followed each way (1 to 6).
+        Steps followed each way (1 to 6). A step is one edge of the graph: an artifact
+        version to a run that used it, or a run to a version it logged (as W&B counts
+        lineage, and as ``%artifact lineage --depth`` does). Depth 1 shows the run that
+        logged the version and the runs that used it; depth 2 adds their other artifacts.
     cluster_at
         Fold more neighbours than this on one side of a node into one searchable cluster.
 

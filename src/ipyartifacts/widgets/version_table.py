@@ -1,4 +1,11 @@
-"""VersionTable: the versions of a collection as a sortable, filterable, selectable grid."""
+"""VersionTable: the versions of a collection as a version list.
+
+The browser shows one row per version: the version, aliases and tags as chips, the size, when
+it was created ("3 h ago", the exact local time on hover), the run that created it, the
+description, and the metadata keys the reader picks as columns. Rows are paged from Python
+(sortable, so 10,000 versions stay fast); the generic typed grid stays for tables
+(TablePreview).
+"""
 
 from __future__ import annotations
 
@@ -115,11 +122,14 @@ def versions_table(versions: Sequence[Artifact]) -> pa.Table:
 
 
 class VersionTable(TableWidget):
-    """The versions of one collection; select a row to pick a version.
+    """The versions of one collection as a list; click a row to pick a version.
 
-    Sort by any column (version sorts numerically), filter as you type, move the selection
-    with the arrow keys, Page Up/Down, Home/End (Escape clears it). Rows are paged, so
-    10,000 versions stay fast.
+    Aliases and tags show as chips, sizes in decimal units (kB, MB, GB, as everywhere in
+    ipyartifacts), creation as "3 h ago" with the exact local time on hover, and the run
+    that created each version. Sort by version, size, created, run or a metadata column;
+    pick metadata columns with "Metadata columns…" (or ``metadata_columns``); move the
+    selection with the arrow keys (Escape clears it). Rows are paged, so 10,000 versions
+    stay fast.
 
     Parameters
     ----------
@@ -134,6 +144,8 @@ class VersionTable(TableWidget):
     ----------
     selected : str or None
         The selected version (``"v3"``); synced with the browser both ways.
+    metadata_columns : list of str or None
+        Metadata keys shown as columns (None: the first three); synced both ways.
 
     Examples
     --------
@@ -147,6 +159,8 @@ class VersionTable(TableWidget):
 
     key_column = traitlets.Unicode("version").tag(sync=True)
     selected = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    #: Metadata keys shown as columns (None: the first three); the picker in the browser sets it.
+    metadata_columns = traitlets.List(traitlets.Unicode(), None, allow_none=True).tag(sync=True)
 
     def __init__(
         self,
@@ -169,6 +183,26 @@ class VersionTable(TableWidget):
         source.hidden_columns = frozenset({_NUMBER})
         source.sort_aliases = {"version": _NUMBER}
         super().__init__(source, title=title, height=height, **kwargs)
+
+    @property
+    def metadata_keys(self) -> list[str]:
+        """Every metadata key that has a column (the picker's choices)."""
+        return [
+            c["name"][len("metadata.") :] for c in self.columns if c["name"].startswith("metadata.")
+        ]
+
+    @traitlets.validate("metadata_columns")
+    def _check_metadata_columns(self, proposal: dict[str, Any]) -> list[str] | None:
+        value = proposal["value"]
+        if value is None:
+            return None
+        keys = self.metadata_keys
+        unknown = [k for k in value if k not in keys]
+        if unknown:
+            raise traitlets.TraitError(
+                f"no metadata column {unknown[0]!r}; the versions have {keys[:10]}"
+            )
+        return list(value)
 
     @traitlets.validate("selected")
     def _check_selected(self, proposal: dict[str, Any]) -> str | None:

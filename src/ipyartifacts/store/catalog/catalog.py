@@ -25,6 +25,7 @@ from ipyartifacts.errors import (
     ArtifactNotFoundError,
     ArtifactTypeMismatchError,
 )
+from ipyartifacts.store import changes
 from ipyartifacts.store.catalog import _common
 from ipyartifacts.store.catalog import schema as s
 from ipyartifacts.store.catalog._common import COMMITTED, DELETED, actor, aware
@@ -132,6 +133,7 @@ class Catalog(RunsMixin, QueriesMixin, TransferMixin, RegistryMixin):
                 conn = raw.execution_options(**{WRITE: True})
                 with conn.begin():
                     yield conn
+            changes.bump()  # committed: displayed widgets re-read their records
         except self._driver_errors as exc:
             raise translate(exc, self.url, "write") from exc
 
