@@ -27,9 +27,12 @@ from ipyartifacts.errors import (
 from ipyartifacts.store.catalog import _common
 from ipyartifacts.store.catalog import schema as s
 from ipyartifacts.store.catalog._common import COMMITTED, DELETED, actor, aware
+from ipyartifacts.store.catalog.collections import CollectionsMixin
 from ipyartifacts.store.catalog.dialect import WRITE, make_engine
+from ipyartifacts.store.catalog.distributed import DistributedMixin
 from ipyartifacts.store.catalog.migrations import apply_migrations
 from ipyartifacts.store.catalog.queries import QueriesMixin
+from ipyartifacts.store.catalog.runinfo import RunInfoMixin
 from ipyartifacts.store.catalog.runs import RunsMixin
 from ipyartifacts.store.catalog.transfer import TransferMixin
 from ipyartifacts.store.names import LATEST, dumps, version_number
@@ -86,7 +89,9 @@ class CommitRequest:
         self.provenance = provenance or {}
 
 
-class Catalog(RunsMixin, QueriesMixin, TransferMixin):
+class Catalog(
+    RunsMixin, QueriesMixin, TransferMixin, RunInfoMixin, CollectionsMixin, DistributedMixin
+):
     """SQL catalog over SQLite (embedded) or PostgreSQL (team)."""
 
     def __init__(self, url: str) -> None:
