@@ -80,7 +80,7 @@ def overview(artifact: Artifact) -> Overview:
         digest=artifact.digest,
         size=artifact.size,
         file_count=artifact.file_count,
-        created_at=artifact.created_at.isoformat(timespec="seconds"),
+        created_at=artifact.created_datetime.isoformat(timespec="seconds"),
         created_by=None
         if run is None
         else RunInfo(id=run.id, name=run.name, job_type=run.job_type, state=run.state),
