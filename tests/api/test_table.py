@@ -33,7 +33,9 @@ def test_table_is_built_and_read_like_wandbs() -> None:
 def test_table_defaults_and_errors_follow_wandb() -> None:
     assert wandb.Table().columns == ["Input", "Output", "Expected"]
     assert wandb.Table(rows=[[1, 2, 3]]).data == [[1, 2, 3]]
-    assert wandb.Table(data=np.array([[1, 2], [3, 4]])).columns == ["Column_1", "Column_2"]
+    assert wandb.Table(columns=["x", "y"], data=np.array([[1, 2], [3, 4]])).data == [[1, 2], [3, 4]]
+    with pytest.raises(ValueError, match=r"expects 3 columns: \['Input', 'Output', 'Expected'\]"):
+        wandb.Table(data=[[1, 2]])  # no columns: W&B's defaults, and the row must fit them
     with pytest.raises(ValueError, match="expects 2 columns"):
         wandb.Table(columns=["a", "b"]).add_data(1)
     with pytest.raises(ValueError, match="Expected length 1"):

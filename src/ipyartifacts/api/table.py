@@ -84,22 +84,19 @@ class Table:
             if _is_frame(data):
                 self._from_frame(data)
             elif hasattr(data, "tolist") and getattr(data, "ndim", None) == 2:  # numpy
-                self._from_rows(data.tolist(), given=columns is not None)
+                self._from_rows(data.tolist())
             else:
-                self._from_rows(data, given=columns is not None)
+                self._from_rows(data)
         elif rows is not None:
-            self._from_rows(rows, given=columns is not None)
+            self._from_rows(rows)
 
-    def _from_rows(self, rows: Any, given: bool) -> None:
+    def _from_rows(self, rows: Any) -> None:
         if not isinstance(rows, list):
             raise TypeError(
                 f"data must be a list of rows, a 2-D numpy array or a DataFrame, got "
                 f"{type(rows).__name__}."
             )
-        rows = [list(r) for r in rows]
-        if rows and not given and len(rows[0]) != len(self.columns):
-            self.columns = [f"Column_{i + 1}" for i in range(len(rows[0]))]
-        for row in rows:
+        for row in rows:  # each checked against the columns, as W&B does
             self.add_data(*row)
 
     def _from_frame(self, frame: Any) -> None:
