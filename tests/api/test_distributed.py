@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 import ipyartifacts as wandb
 from ipyartifacts import errors
+from tests._postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.helpers import write
 
 WORKER = textwrap.dedent(
@@ -62,6 +63,22 @@ def test_parts_from_several_processes_commit_as_one_version_on_finish(work: Path
     # Every run that added a part is a producer of the version.
     producers = {r.id for r in api.runs("p") if final in r.logged_artifacts()}
     assert len(producers) == 4
+
+
+@pytest.mark.postgres
+def test_parts_from_several_processes_on_a_postgres_catalog(
+    work: Path,
+    postgres_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A team store: the catalog is PostgreSQL, every worker process talks to it.
+    monkeypatch.setenv("IPYARTIFACTS_DATABASE_URL", postgres_url)
+    paths = _workers(work, range(4))
+    run = wandb.init(project="p", group="embed")
+    run.log({"shards": 4})
+    final = run.finish_artifact(wandb.Artifact("embeddings", "dataset"))
+    assert sorted(final.manifest.entries) == paths
+    assert wandb.Api().run(run.path).summary["shards"] == 4
 
 
 def test_a_later_upsert_starts_the_next_version_and_a_bare_second_finish_is_refused(
