@@ -93,6 +93,8 @@ def test_entity_group_path_url_dir_and_created_at(tmp_path: Path) -> None:
     assert isinstance(run.created_at, str)
     assert datetime.fromisoformat(run.created_at) == run.started_at
     assert wandb.Api().run(run.path) == run
+    with pytest.raises(errors.ArtifactStateError, match="'run00001' already exists"):
+        wandb.init(project="p", id="run00001")
 
 
 def test_api_runs_takes_wandbs_path_filters_and_order() -> None:

@@ -23,9 +23,9 @@ def _field(run: Run, key: str) -> Any:
     if key in ("state", "group", "tags", "notes", "id", "project"):
         value = getattr(run, key)
         return list(value) if key == "tags" else value
-    for prefix, source in (("config.", run.config), ("summary_metrics.", run.summary)):
+    for prefix, attribute in (("config.", "config"), ("summary_metrics.", "summary")):
         if key.startswith(prefix):
-            found: Any = source
+            found: Any = getattr(run, attribute)  # read only when filtered on
             for part in key[len(prefix) :].removesuffix(".value").split("."):
                 if not isinstance(found, Mapping) or part not in found:
                     return _MISSING

@@ -280,9 +280,9 @@ class RunMembers:
             rows = [rows[i] for i in picks]
         if not pandas:
             return rows
-        import importlib
+        from ipyartifacts.api.table import import_pandas
 
-        return importlib.import_module("pandas").DataFrame(rows)
+        return import_pandas("run.history()", "history(pandas=False)").DataFrame(rows)
 
     # -- public-run edits ---------------------------------------------------------------
 

@@ -150,7 +150,7 @@ class Table:
 
     def get_dataframe(self) -> Any:
         """The table as a ``pandas.DataFrame``."""
-        pd = importlib.import_module("pandas")
+        pd = import_pandas("Table.get_dataframe()", "table.data or pyarrow.table(table)")
         return pd.DataFrame.from_records(self.data, columns=self.columns)
 
     def iterrows(self) -> Iterator[tuple[int, list[Any]]]:
@@ -193,6 +193,17 @@ class Table:
 
     def __repr__(self) -> str:
         return f"<Table {len(self.data)} rows x {len(self.columns)} columns {self.columns}>"
+
+
+def import_pandas(needed_by: str, instead: str) -> Any:
+    """pandas, or an ImportError saying what needs it and what works without it."""
+    try:
+        return importlib.import_module("pandas")
+    except ImportError as exc:
+        raise ImportError(
+            f"{needed_by} returns a pandas DataFrame, and pandas is not installed: "
+            f"pip install pandas, or use {instead}."
+        ) from exc
 
 
 def _is_frame(value: Any) -> bool:

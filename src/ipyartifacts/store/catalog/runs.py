@@ -70,6 +70,15 @@ class RunsMixin:
             return sorted(conn.execute(select(s.projects.c.name)).scalars())
 
     def create_run(self, record: RunRecord) -> None:
+        try:
+            self._create_run(record)
+        except DBIntegrityError as exc:
+            raise ArtifactStateError(
+                f"A run with id {record.id!r} already exists in this store (runs are not "
+                "resumed here): pass a new id= or leave it out for a fresh one."
+            ) from exc
+
+    def _create_run(self, record: RunRecord) -> None:
         with self._write() as conn:
             pid = self._project_id(conn, record.project, create=True)
             conn.execute(
