@@ -17,9 +17,11 @@ from ipyartifacts import errors
 from ipyartifacts._version import __version__
 from ipyartifacts.api.api import Api
 from ipyartifacts.api.artifact import Artifact, ArtifactManifestEntry
+from ipyartifacts.api.project import Project
 from ipyartifacts.api.query import ArtifactCollection, ArtifactFiles, ArtifactType
 from ipyartifacts.api.registry import Registry
 from ipyartifacts.api.run import Run, finish, init
+from ipyartifacts.api.table import Table
 from ipyartifacts.core.cache import ArtifactCache, CacheCleanupReport
 from ipyartifacts.core.diff import ArtifactDiff, FileChange, MetadataChange
 from ipyartifacts.core.gc import DEFAULT_GRACE, GCReport
@@ -74,6 +76,7 @@ __all__ = [
     "MetadataChange",
     "MissingBlobError",
     "NetworkFilesystemError",
+    "Project",
     "ProtectedAliasError",
     "ReferenceChangedError",
     "Registry",
@@ -81,6 +84,7 @@ __all__ = [
     "Run",
     "SourceChangedError",
     "StoreError",
+    "Table",
     "TooManyObjectsError",
     "VerificationError",
     "VersionEdit",
@@ -91,6 +95,7 @@ __all__ = [
     "init",
     "link_model",
     "load_ipython_extension",
+    "log",
     "log_artifact",
     "log_model",
     "login",
@@ -106,6 +111,8 @@ def __getattr__(name: str) -> Any:
         from ipyartifacts.api.run import active_run
 
         return active_run()
+    if name in ("config", "summary"):  # ``wandb.config`` / ``wandb.summary``: the active run's
+        return getattr(_require_run(f"read wandb.{name}"), name)
     raise AttributeError(f"module 'ipyartifacts' has no attribute {name!r}")
 
 
@@ -131,16 +138,26 @@ def log_artifact(
     artifact_or_path: Artifact | str,
     name: str | None = None,
     type: str | None = None,
-    aliases: list[str] | None = None,
+    aliases: str | list[str] | None = None,
     tags: list[str] | None = None,
 ) -> Artifact:
     """``wandb.log_artifact``: log on the active run."""
     return _require_run("log an artifact").log_artifact(artifact_or_path, name, type, aliases, tags)
 
 
-def use_artifact(artifact_or_name: Artifact | str, type: str | None = None) -> Artifact:
+def use_artifact(
+    artifact_or_name: Artifact | str,
+    type: str | None = None,
+    aliases: str | list[str] | None = None,
+    use_as: str | None = None,
+) -> Artifact:
     """``wandb.use_artifact``: use on the active run."""
-    return _require_run("use an artifact").use_artifact(artifact_or_name, type)
+    return _require_run("use an artifact").use_artifact(artifact_or_name, type, aliases, use_as)
+
+
+def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    """``wandb.log``: record metrics on the active run (see :meth:`Run.log`)."""
+    _require_run("log metrics").log(data, step, commit)
 
 
 def log_model(
@@ -210,4 +227,4 @@ def gc(
     >>> report.blobs_removed, report.bytes_freed            # doctest: +SKIP
     (12, 48213)
     """
-    return Api(store).gc(grace=grace, dry_run=dry_run)
+    return Api(store=store).gc(grace=grace, dry_run=dry_run)

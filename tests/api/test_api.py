@@ -76,8 +76,10 @@ def test_add_dir_and_log_artifact_with_aliases_and_tags(work: Path) -> None:
     fetched = wandb.Api().artifact("vision/mnist:best")
     assert fetched == artifact
     assert fetched.metadata == {"rows": 3}
-    assert isinstance(fetched.created_at, datetime)
-    assert fetched.created_at.tzinfo is not None
+    # W&B's type: an ISO-8601 string; the datetime is created_datetime.
+    assert isinstance(fetched.created_at, str)
+    assert datetime.fromisoformat(fetched.created_at) == fetched.created_datetime
+    assert fetched.created_datetime.tzinfo is not None
 
 
 def test_add_dir_under_a_logical_prefix(work: Path) -> None:
@@ -286,7 +288,7 @@ def test_active_run_attribute_and_context_manager(work: Path) -> None:
         assert ipyartifacts.run is run
         assert run.name == "my-run"
         assert run.config == {"lr": 0.1}
-        assert run.tags == ["t"]
+        assert run.tags == ("t",)  # a tuple, as W&B's run.tags
     assert ipyartifacts.run is None
     assert run.state == "finished"
     with pytest.raises(errors.ArtifactStateError, match="finished"):

@@ -163,7 +163,7 @@ def test_collection_counts_skip_deleted_versions(models: None) -> None:
 
 def test_runs_of_a_project(models: None) -> None:
     api = wandb.Api()
-    runs = api.runs("p")
+    runs = api.runs("p", order="-created_at")  # newest first; W&B's default is oldest first
     assert len(runs) == 7
     assert runs[0].started_at >= runs[-1].started_at
     one = api.run(f"p/{runs[0].id}")

@@ -45,7 +45,7 @@ def _log(work: Path, content: str, ttl: timedelta | None = None) -> wandb.Artifa
 def test_ttl_on_a_draft_sets_expiry_from_creation(work: Path) -> None:
     art = _log(work, "a", ttl=timedelta(days=30))
     assert art.ttl == timedelta(days=30)
-    assert art.expires_at == art.created_at + timedelta(days=30)
+    assert art.expires_at == art.created_datetime + timedelta(days=30)
     fresh = wandb.Api().artifact("p/ds:v0")
     assert fresh.ttl == timedelta(days=30)  # exact: expiry is computed in the commit
     assert fresh.state == "COMMITTED"
@@ -98,12 +98,12 @@ def test_ttl_edit_on_logged_version_is_saved_and_recorded(
     art.save()
     fresh = wandb.Api().artifact("p/ds:v0")
     assert fresh.ttl == timedelta(days=7)
-    assert fresh.expires_at == fresh.created_at + timedelta(days=7)
+    assert fresh.expires_at == fresh.created_datetime + timedelta(days=7)
     (edit,) = fresh.history()
     assert edit.field == "expires_at"
     assert edit.old is None
-    assert edit.new == (fresh.created_at + timedelta(days=7)).isoformat()
-    assert edit.new_value == fresh.created_at + timedelta(days=7)
+    assert edit.new == (fresh.created_datetime + timedelta(days=7)).isoformat()
+    assert edit.new_value == fresh.created_datetime + timedelta(days=7)
     fresh.ttl = None
     fresh.save()
     advance(timedelta(days=30))

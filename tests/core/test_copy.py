@@ -265,3 +265,24 @@ def test_copy_command(tmp_path: Path, work: Path, store: Path) -> None:
     lines = failed.output.strip().splitlines()
     assert len(lines) == 1, failed.output
     assert lines[0].startswith("Error: Cannot copy p/ds:v0")
+
+
+def test_run_history_summary_group_and_collection_tags_come_along(
+    tmp_path: Path, work: Path, store: Path
+) -> None:
+    with wandb.init(project="p", group="sweep") as run:
+        run.log({"loss": 0.5})
+        run.log({"loss": 0.25})
+        run.summary["best"] = 0.25
+        run.log_artifact(write(work / "m.txt", "m"), name="model", type="model")
+    coll = wandb.Api().artifact_collection("model", "p/model")
+    coll.tags = ["prod"]
+    coll.save()
+    dst = _client(tmp_path, "dst")
+    copy_store(get_client(store), dst)
+    copy_store(get_client(store), dst)  # again: nothing doubled
+    there = wandb.Api(store=str(dst.root))
+    copied = there.run(run.path)
+    assert [r["loss"] for r in copied.history(pandas=False)] == [0.5, 0.25]
+    assert (copied.group, copied.summary["best"]) == ("sweep", 0.25)
+    assert there.artifact_collection("model", "p/model").tags == ["prod"]

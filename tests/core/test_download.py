@@ -27,10 +27,10 @@ def blob_file(store: Path, digest: str) -> Path:
     return store / "blobs" / digest[:2] / digest[2:]
 
 
-def test_default_root_is_portable(logged: wandb.Artifact, work: Path) -> None:
+def test_default_root_is_wandbs(logged: wandb.Artifact, work: Path) -> None:
+    # W&B downloads to ./artifacts/<name>:v<N> on POSIX (``-`` for ``:`` on Windows).
     root = logged.download()
-    assert Path(root) == Path("artifacts") / "d-v0"
-    assert ":" not in root
+    assert Path(root) == Path("artifacts") / ("d-v0" if os.name == "nt" else "d:v0")
     assert (work / root / "sub/deeper/c.txt").read_text() == "charlie"
 
 
@@ -38,7 +38,7 @@ def test_artifact_dir_env(
     logged: wandb.Artifact, work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("IPYARTIFACTS_ARTIFACT_DIR", str(work / "elsewhere"))
-    assert Path(logged.download()) == work / "elsewhere" / "d-v0"
+    assert Path(logged.download()) == work / "elsewhere" / "d:v0"
 
 
 def test_path_prefix_downloads_a_subset(logged: wandb.Artifact, work: Path) -> None:

@@ -171,7 +171,7 @@ def test_checkout_makes_the_folder_exactly_the_version(data: Path, work: Path) -
 def test_use_default_root_is_artifacts_name_version(data: Path, work: Path) -> None:
     run_cli("log", str(data), "-n", "mnist", "-t", "dataset")
     out = run_cli("use", "mnist").stdout.strip()
-    assert Path(out) == Path("artifacts") / "mnist-v0"
+    assert Path(out) == Path("artifacts") / "mnist:v0"
     assert (work / out / "train.csv").is_file()
 
 

@@ -487,7 +487,7 @@ def test_json_returns_plain_data(ip: InteractiveShell, data: Path) -> None:
     cell(ip, "%artifact log data -n mnist -t dataset")
     listed = cell(ip, "%artifact ls --json")
     assert [c["name"] for c in listed] == ["mnist"]
-    assert cell(ip, "%artifact use mnist --json")["path"].endswith("mnist-v0")
+    assert cell(ip, "%artifact use mnist --json")["path"].endswith("mnist:v0")
 
 
 def test_widgets_only_in_a_kernel_and_can_be_turned_off(

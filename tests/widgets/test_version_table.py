@@ -123,7 +123,7 @@ def test_ten_thousand_versions_stay_fast() -> None:
             tags=["even"] if n % 2 == 0 else [],
             size=n * 10,
             file_count=n % 50,
-            created_at=base + dt.timedelta(minutes=n),
+            created_datetime=base + dt.timedelta(minutes=n),
             description=None,
             metadata={"loss": 1 / (n + 1), "split": "train" if n % 3 else "val"},
             collection_name="big",

@@ -16,6 +16,7 @@ from ipyartifacts.store.config import default_project
 from ipyartifacts.store.names import parse_spec, validate_name
 
 if TYPE_CHECKING:
+    from ipyartifacts.api.project import Project
     from ipyartifacts.api.query import ArtifactCollection, ArtifactType
     from ipyartifacts.api.registry import Registries, Registry
     from ipyartifacts.core.cache import ArtifactCache
@@ -32,10 +33,14 @@ class Api:
 
     Parameters
     ----------
-    store : str or path, optional
-        Defaults to ``$IPYARTIFACTS_STORE``, else the user-data dir.
     overrides : dict, optional
-        W&B compatibility: ``{"project": ...}`` sets the default project.
+        As in W&B: ``{"project": ...}`` sets the default project (``"entity"`` is
+        accepted and ignored).
+    timeout, api_key
+        W&B's; accepted and ignored (there is no server).
+    store : str or path, optional (keyword only)
+        Defaults to the active run's store, else ``$IPYARTIFACTS_STORE``, else the
+        user-data dir.
 
     Examples
     --------
@@ -45,10 +50,15 @@ class Api:
 
     def __init__(
         self,
+        overrides: dict[str, Any] | str | os.PathLike[str] | None = None,
+        timeout: int | None = None,
+        api_key: str | None = None,
+        *,
         store: str | os.PathLike[str] | None = None,
-        overrides: dict[str, Any] | None = None,
-        **_wandb_kwargs: Any,
     ) -> None:
+        del timeout, api_key
+        if isinstance(overrides, (str, os.PathLike)):  # Api(path): a store, as before
+            store, overrides = overrides, None
         run = active_run()
         if store is None and run is not None:
             self._client: Client = run._client
@@ -97,8 +107,10 @@ class Api:
         self,
         type_name: str | None = None,
         name: str = "",
+        order: str | None = None,
         per_page: int = 50,
         tags: str | Sequence[str] | None = None,
+        start: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         *,
         project: str | None = None,
@@ -121,8 +133,14 @@ class Api:
         >>> api.artifacts("dataset", "mnist", metadata={"split": "train"})   # doctest: +SKIP
         >>> api.artifacts("model", "", metadata={"accuracy": {">": 0.9}})    # doctest: +SKIP
         """
-        del per_page  # results are streamed from the catalog in batches already
+        del per_page, start  # results are streamed from the catalog in batches already
         from ipyartifacts.api.query import query_versions
+
+        if order not in (None, "-created_at", "+created_at", "created_at"):
+            raise ValueError(
+                f"order must be '-created_at' (newest first, the default) or '+created_at', "
+                f"got {order!r}."
+            )
 
         if name:
             spec = parse_spec(name)
@@ -137,12 +155,12 @@ class Api:
             from ipyartifacts.api.links import registry_of
 
             if registry_of(chosen_project) is not None:
-                found = self.artifact_collection(type_name, f"{chosen_project}/{spec.name}")
-                return found.versions(tags=tags, metadata=metadata)
+                linked = self.artifact_collection(type_name, f"{chosen_project}/{spec.name}")
+                return linked.versions(tags=tags, metadata=metadata)
         else:
             chosen_project = project or self._default_project()
             collection = None
-        return query_versions(
+        found = query_versions(
             self._client,
             validate_name(chosen_project, "project name"),
             name=collection,
@@ -150,9 +168,15 @@ class Api:
             tags=tags,
             metadata=metadata,
         )
+        return found if order in (None, "-created_at") else found[::-1]
 
     def artifact_collections(
-        self, project: str | None = None, type_name: str | None = None, per_page: int = 50
+        self,
+        project_name: str | None = None,
+        type_name: str | None = None,
+        order: str | None = None,
+        per_page: int = 50,
+        start: str | None = None,
     ) -> list[ArtifactCollection]:
         """Collections of a project (of one type, if given), sorted by name.
 
@@ -161,11 +185,11 @@ class Api:
         >>> [c.name for c in api.artifact_collections("vision", "dataset")]  # doctest: +SKIP
         ['cifar10', 'mnist']
         """
-        del per_page
+        del order, per_page, start
         from ipyartifacts.api.links import registry_of
         from ipyartifacts.api.query import ArtifactCollection
 
-        chosen = self._project_arg(project)
+        chosen = self._project_arg(project_name)
         registry = registry_of(chosen)
         if registry is not None:  # "wandb-registry-model": that registry's collections
             found = self.registry(registry).collections()
@@ -205,7 +229,17 @@ class Api:
             self._client, spec.project or self._default_project(), spec.name, type_name
         )
 
-    def artifact_types(self, project: str | None = None) -> list[ArtifactType]:
+    def artifact_collection_exists(self, name: str, type: str) -> bool:
+        """Whether the collection ``[project/]name`` exists with type ``type``."""
+        try:
+            self.artifact_collection(type, name)
+        except (ArtifactNotFoundError, ArtifactTypeMismatchError):
+            return False
+        return True
+
+    def artifact_types(
+        self, project: str | None = None, start: str | None = None
+    ) -> list[ArtifactType]:
         """Artifact types used in a project, sorted by name.
 
         Examples
@@ -213,6 +247,7 @@ class Api:
         >>> [t.name for t in api.artifact_types("vision")]   # doctest: +SKIP
         ['dataset', 'model']
         """
+        del start
         from ipyartifacts.api.query import ArtifactType
 
         chosen = self._project_arg(project)
@@ -338,21 +373,53 @@ class Api:
 
     def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> list[Artifact]:
         """W&B's older name for :meth:`artifacts`."""
-        return self.artifacts(type_name, name, per_page)
+        return self.artifacts(type_name, name, per_page=per_page)
 
-    def runs(self, project: str | None = None) -> list[Run]:
-        """Runs of a project (default project when omitted), newest first.
+    def runs(
+        self,
+        path: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        order: str = "+created_at",
+        per_page: int = 50,
+        include_sweeps: bool = False,
+        lazy: bool = True,
+    ) -> list[Run]:
+        """Runs of a project (``path``: ``"entity/project"`` or ``"project"``), W&B's way.
 
-        ``"entity/project"`` is accepted as W&B writes it (a local store has no entities).
+        ``filters`` are W&B's (MongoDB-style) on ``state``, ``display_name``/``name``,
+        ``group``, ``jobType``, ``tags`` and ``config.KEY``: a value, or
+        ``{"$in": [...]}``, ``{"$ne": v}``, ``{"$gt"|"$gte"|"$lt"|"$lte": v}``, and
+        ``{"$and": [...]}`` / ``{"$or": [...]}``. ``order``: ``"+created_at"`` (oldest
+        first, W&B's default) or ``"-created_at"``.
 
         Examples
         --------
-        >>> for run in api.runs("team/vision"):                        # doctest: +SKIP
+        >>> for run in api.runs("team/vision", filters={"state": "finished"}):  # doctest: +SKIP
         ...     for artifact in run.logged_artifacts():
         ...         artifact.delete(delete_aliases=True)
         """
-        records = self._client.catalog.list_runs(self._project_arg(project))
-        return [Run._from_record(self._client, r) for r in records]
+        del per_page, include_sweeps, lazy
+        from ipyartifacts.api.run_filters import order_runs, run_matches
+
+        records = self._client.catalog.list_runs(self._project_arg(path))
+        found = [Run._from_record(self._client, r) for r in records]
+        if filters:
+            found = [r for r in found if run_matches(r, filters)]
+        return order_runs(found, order)
+
+    def project(self, name: str, entity: str | None = None) -> Project:
+        """The project ``name``; ArtifactNotFoundError if the store has no such project."""
+        from ipyartifacts.api.project import find_project
+
+        del entity
+        return find_project(self, self._client, name)
+
+    def projects(self, entity: str | None = None, per_page: int = 200) -> list[Project]:
+        """Every project in the store, by name."""
+        from ipyartifacts.api.project import all_projects
+
+        del entity, per_page
+        return all_projects(self, self._client)
 
     def _project_arg(self, project: str | None) -> str:
         """A project argument, W&B style: ``"project"`` or ``"entity/project"``."""
@@ -415,7 +482,13 @@ class Api:
             self, organization or LOCAL_ORGANIZATION, name, visibility, description, artifact_types
         )
 
-    def run(self, path: str) -> Run:
-        """A run by id (``"id"`` or ``"project/id"``)."""
-        run_id = path.rsplit("/", 1)[-1]
+    def run(self, path: str = "") -> Run:
+        """A run by path: ``"entity/project/run_id"`` (W&B's), ``"project/id"`` or ``"id"``."""
+        run_id = path.rstrip("/").rsplit("/", 1)[-1] if isinstance(path, str) else ""
+        if not run_id:
+            raise InvalidNameError(
+                f"Api().run() needs a run path like 'entity/project/run_id' (run.path), got "
+                f"{path!r}.",
+                name=str(path),
+            )
         return Run._from_record(self._client, self._client.run(run_id))

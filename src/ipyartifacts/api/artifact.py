@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ipyartifacts.api.artifact_members import ArtifactMembers, version_dir_name
 from ipyartifacts.api.building import DraftContent
 from ipyartifacts.api.entry import ArtifactManifestEntry
 from ipyartifacts.api.linking import LinkingMixin
@@ -32,14 +33,13 @@ from ipyartifacts.store.names import (
 from ipyartifacts.store.records import VersionEdit, VersionRecord
 
 if TYPE_CHECKING:
-    from ipyartifacts.api.query import ArtifactFiles
     from ipyartifacts.api.run import Run
     from ipyartifacts.core.client import Client
 
 __all__ = ["Artifact", "ArtifactManifestEntry"]
 
 
-class Artifact(LinkingMixin, DraftContent):
+class Artifact(LinkingMixin, DraftContent, ArtifactMembers):
     """A draft or logged artifact version.
 
     Parameters
@@ -69,8 +69,17 @@ class Artifact(LinkingMixin, DraftContent):
         metadata: dict[str, Any] | None = None,
         incremental: bool = False,
         use_as: str | None = None,
+        storage_region: str | None = None,
+        digest_algorithm: str | None = None,
     ) -> None:
-        del incremental, use_as  # accepted for W&B compatibility; every draft is incremental
+        # Stored as W&B does; every draft here is incremental already, and there is one
+        # storage region (the store) and one digest (BLAKE3).
+        del storage_region, digest_algorithm
+        self._incremental = bool(incremental)
+        self._use_as = use_as
+        self._final = False
+        self._distributed_id = None
+        self._added_local_paths = {}
         self._name = validate_name(name)
         self._type = validate_name(type, "artifact type")
         self._description = description
@@ -94,6 +103,11 @@ class Artifact(LinkingMixin, DraftContent):
         art._pending = {}
         art._entries = {}
         art._manifest = None
+        art._incremental = False
+        art._use_as = None
+        art._final = True
+        art._distributed_id = None
+        art._added_local_paths = {}
         art._bind(record)
         return art
 
@@ -120,6 +134,8 @@ class Artifact(LinkingMixin, DraftContent):
         return self._client, self._record
 
     def _require_draft(self, action: str) -> None:
+        if self._record is None and action != "log it again":
+            self._check_not_final(action)
         if self._record is not None:
             raise ArtifactStateError(
                 f"Cannot {action}: {self.name} is logged, and logged content never changes. "
@@ -166,6 +182,7 @@ class Artifact(LinkingMixin, DraftContent):
             ttl=self._ttl,
         )
         self._bind(record)
+        self._final = True
         return self
 
     def save(
@@ -340,7 +357,7 @@ class Artifact(LinkingMixin, DraftContent):
 
     def _default_root(self) -> Path:
         _client, record = self._require_logged("download")
-        return artifact_dir() / f"{record.name}-v{record.number}"
+        return artifact_dir() / version_dir_name(record.name, record.number)
 
     def download(
         self,
@@ -350,7 +367,9 @@ class Artifact(LinkingMixin, DraftContent):
         path_prefix: str | None = None,
         multipart: bool | None = None,
     ) -> str:
-        """Download the files into ``root`` (default ``./artifacts/<name>-v<N>``); return it.
+        """Download the files into ``root`` (default ``./artifacts/<name>:v<N>``); return it.
+
+        The default folder is W&B's: ``<name>:v<N>``, with ``-`` for ``:`` on Windows.
 
         Every file is verified against its digest before it is put in place; files
         already present with the right content are not rewritten. A reference whose
@@ -393,26 +412,6 @@ class Artifact(LinkingMixin, DraftContent):
                 "Use download() or get_entry(path).download()."
             )
         return self.get_entry(entries[0].path).download(root)
-
-    def files(self, names: list[str] | None = None, per_page: int = 50) -> ArtifactFiles:
-        """The entries in path order, as a sequence served ``per_page`` at a time.
-
-        ``names`` keeps only those logical paths. Iterate it, index it, or walk
-        ``pages()``; for very large versions nothing is built until asked for.
-
-        Examples
-        --------
-        >>> files = artifact.files(per_page=1000)         # doctest: +SKIP
-        >>> first = files.page(0); len(files)             # doctest: +SKIP
-        """
-        from ipyartifacts.api.query import ArtifactFiles
-
-        manifest = self.manifest
-        if names is None:
-            entries = list(manifest)
-        else:
-            entries = [manifest[n] for n in sorted(set(names)) if n in manifest]
-        return ArtifactFiles(self, entries, per_page)
 
     # -- lineage -------------------------------------------------------------------------
 
@@ -473,11 +472,6 @@ class Artifact(LinkingMixin, DraftContent):
         """``"project/name:vN"``."""
         _client, record = self._require_logged("read the qualified name")
         return f"{record.project}/{record.name}:v{record.number}"
-
-    @property
-    def created_at(self) -> datetime:
-        _client, record = self._require_logged("read created_at")
-        return record.created_at
 
     @property
     def digest(self) -> str:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ipyartifacts.api.entry import ArtifactManifestEntry
+from ipyartifacts.api.entry import ARTIFACT_SCHEME, ArtifactManifestEntry
 from ipyartifacts.errors import ArtifactNotFoundError, DuplicateEntryError
 from ipyartifacts.store.manifest import Manifest, ManifestEntry
 from ipyartifacts.store.paths import join_logical, validate_logical_path
@@ -47,6 +47,10 @@ class DraftContent:
         def _require_draft(self, action: str) -> None: ...
 
         def _staging_client(self) -> Client: ...
+
+        def _remember_local_path(
+            self, local_path: str | os.PathLike[str], logical: str
+        ) -> None: ...
 
     # -- adding content ----------------------------------------------------------------
 
@@ -92,7 +96,9 @@ class DraftContent:
             digest, size = client.digest_of(path)
             self._pending[logical] = path
         client.stat_cache.flush()
-        return self._put(logical, ManifestEntry(logical, digest, size), overwrite)
+        added = self._put(logical, ManifestEntry(logical, digest, size), overwrite)
+        self._remember_local_path(local_path, logical)
+        return added
 
     def add_dir(
         self,
@@ -132,12 +138,17 @@ class DraftContent:
         results = [(logicals[rel], digest, size, root / rel) for rel, digest, size in found]
         for logical, digest, size, src in results:
             self._put(logical, ManifestEntry(logical, digest, size), overwrite=merge)
+            self._remember_local_path(
+                os.path.join(local_path, *Path(src).relative_to(root).parts), logical
+            )
             if policy == "immutable":
                 self._pending[logical] = src
 
     # -- building: references, tables, new files --------------------------------------
 
-    def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> NewFile:
+    def new_file(
+        self, name: str, mode: str = "x", encoding: str | None = None, policy: Policy = "mutable"
+    ) -> NewFile:
         """Open a new file to write into the artifact at logical path ``name``.
 
         The file is added when the ``with`` block ends (nothing is added if it raises).
@@ -151,6 +162,7 @@ class DraftContent:
         """
         from ipyartifacts.core.newfile import NewFile
 
+        _check_policy(policy)  # a new file is stored when it closes: either policy is the same
         self._require_draft("add a new file")
         logical = validate_logical_path(name)
         if mode.startswith("x") and logical in self._entries:
@@ -227,7 +239,10 @@ class DraftContent:
         from ipyartifacts.core.references.refs import reference_entries
 
         self._require_draft("add a reference")
-        entries = reference_entries(self._staging_client(), uri, name, checksum, max_objects)
+        if isinstance(uri, str) and uri.startswith(ARTIFACT_SCHEME + "://"):
+            entries = self._artifact_file_entries(uri, name)
+        else:
+            entries = reference_entries(self._staging_client(), uri, name, checksum, max_objects)
         for entry in entries:  # all or nothing: check every path before adding any
             current = self._entries.get(entry.path)
             if current is not None and current != entry:
@@ -236,6 +251,22 @@ class DraftContent:
             self._pending.pop(entry.path, None)
             self._put(entry.path, entry, overwrite=True)
         return entries
+
+    def _artifact_file_entries(self, uri: str, name: str | None) -> list[ManifestEntry]:
+        """A ``wandb-artifact://<id>/<path>`` (``entry.ref_url()``): that file's entry, by digest.
+
+        Content is addressed by digest, so the file joins this draft without a copy.
+        """
+        version_id, _, path = uri[len(ARTIFACT_SCHEME) + 3 :].partition("/")
+        client = self._staging_client()
+        manifest = client.manifest(client.require_version(version_id))
+        if path not in manifest:
+            raise ArtifactNotFoundError(
+                f"{uri!r} names no file: version {version_id} has no {path!r}.", name=path
+            )
+        source = manifest[path]
+        logical = validate_logical_path(name or path)
+        return [ManifestEntry(logical, source.digest, source.size, source.ref, source.extra)]
 
     def add(self, obj: Any, name: str, overwrite: bool = False) -> ManifestEntry:
         """Add a table (pyarrow Table, pandas or polars DataFrame, any Arrow stream) as Parquet.
@@ -248,15 +279,25 @@ class DraftContent:
         >>> artifact.add(df, "train")            # doctest: +SKIP
         >>> artifact.get("train").num_rows       # doctest: +SKIP
         """
+        from ipyartifacts.api.table import Table, table_entries
         from ipyartifacts.core.tables import table_entry
 
         self._require_draft("add a table")
+        if isinstance(obj, Table):  # W&B's: name.table.json, rows in name.table.parquet
+            pointer, rows = table_entries(self._staging_client(), obj, name)
+            for entry in (rows, pointer):
+                self._pending.pop(entry.path, None)
+                self._put(entry.path, entry, overwrite)
+            return pointer
         entry = table_entry(self._staging_client(), obj, name)
         self._pending.pop(entry.path, None)
         return self._put(entry.path, entry, overwrite)
 
     def get(self, name: str) -> Any:
-        """Read the table at ``name`` (or ``name.parquet``) as a ``pyarrow.Table``.
+        """Read the table at ``name``: a ``Table`` if one was added, else a ``pyarrow.Table``.
+
+        A ``wandb.Table`` added as ``name`` comes back as a ``Table``; a DataFrame or
+        Arrow table added as ``name`` (stored at ``name.parquet``) as a ``pyarrow.Table``.
 
         Only that entry's bytes are read (memory-mapped from the local store), never the
         rest of the artifact. Parquet, Arrow IPC/Feather and CSV entries are readable.
@@ -266,9 +307,14 @@ class DraftContent:
         >>> table = run.use_artifact("splits:latest").get("train")  # doctest: +SKIP
         >>> df = table.to_pandas()                                     # doctest: +SKIP
         """
+        from ipyartifacts.api.table import read_wandb_table, table_json_candidates
         from ipyartifacts.core.tables import read_table, table_candidates
 
         manifest = self.manifest
+        for candidate in table_json_candidates(name):
+            if candidate in manifest:
+                client = self._client if self._client is not None else self._staging_client()
+                return read_wandb_table(client, manifest, manifest[candidate])
         for candidate in table_candidates(name):
             if candidate in manifest:
                 entry = manifest[candidate]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from ipyartifacts.core.metadata_filter import MetadataFilter, compile_metadata_filter
 from ipyartifacts.store.manifest import ManifestEntry
+from ipyartifacts.store.names import validate_name, validate_tag
 
 if TYPE_CHECKING:
     from ipyartifacts.api.artifact import Artifact, ArtifactManifestEntry
@@ -43,15 +44,139 @@ class ArtifactCollection:
     def __init__(self, client: Client, record: CollectionRecord) -> None:
         self._client = client
         self._record = record
+        self._edits: dict[str, Any] = {}
 
-    name = property(lambda self: self._record.name, doc="The collection's name.")
-    type = property(lambda self: self._record.type, doc="Artifact type of every version.")
     project = property(lambda self: self._record.project, doc="Project it belongs to.")
-    description = property(lambda self: self._record.description, doc="Collection description.")
+
+    def _field(self, key: str) -> Any:
+        if key in self._edits:
+            return self._edits[key]
+        value = getattr(self._record, key)
+        return list(value) if key == "tags" else value
 
     @property
-    def created_at(self) -> datetime:
+    def name(self) -> str:
+        """The collection's name; assign then :meth:`save` to rename it."""
+        return str(self._field("name"))
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._edits["name"] = validate_name(value)
+
+    @property
+    def type(self) -> str:
+        """Artifact type of every version; assign then :meth:`save` to change it."""
+        return str(self._field("type"))
+
+    @type.setter
+    def type(self, value: str) -> None:
+        self._edits["type"] = validate_name(value, "artifact type")
+
+    @property
+    def description(self) -> str | None:
+        """Collection description; assign then :meth:`save`."""
+        value = self._field("description")
+        return None if value is None else str(value)
+
+    @description.setter
+    def description(self, value: str | None) -> None:
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"description must be a string or None, got {type(value).__name__}.")
+        self._edits["description"] = value
+
+    @property
+    def tags(self) -> list[str]:
+        """Tags of the collection itself (not of its versions); assign then :meth:`save`."""
+        return list(self._field("tags"))
+
+    @tags.setter
+    def tags(self, value: Any) -> None:
+        values = [value] if isinstance(value, str) else list(value)
+        self._edits["tags"] = list(dict.fromkeys(validate_tag(t) for t in values))
+
+    def save(self) -> None:
+        """Persist edits of ``name``, ``description``, ``type`` and ``tags``.
+
+        Renaming to a name the project already uses raises InvalidNameError and saves
+        nothing. Examples::
+
+            coll = api.artifact_collection("dataset", "mnist")
+            coll.description = "MNIST, 28x28"; coll.tags = ["vision"]; coll.save()
+        """
+        if not self._edits:
+            return
+        self._client.catalog.update_collection(
+            self.id_number,
+            name=self.name,
+            description=self.description,
+            type=self.type,
+            tags=self.tags,
+        )
+        self._record = find_collection(self._client, self.project, self.name, None)._record
+        self._edits = {}
+
+    def change_type(self, new_type: str) -> None:
+        """W&B's older way: set ``type`` and save at once."""
+        self.type = new_type
+        self.save()
+
+    def load(self, entity: str, project: str, type_: str, name: str) -> ArtifactCollection:
+        """Read the collection ``project/name`` (of ``type_``) again; return it."""
+        del entity
+        fresh = find_collection(self._client, project, name, type_)
+        self._record = fresh._record
+        self._edits = {}
+        return self
+
+    def is_sequence(self) -> bool:
+        """True: every collection here is a sequence of versions (no portfolios)."""
+        return True
+
+    @property
+    def id_number(self) -> int:
+        if self._record.id is None:
+            raise ValueError(f"Collection {self.project}/{self._record.name} has no id.")
+        return self._record.id
+
+    @property
+    def id(self) -> str:
+        """The collection's id in the catalog (a string, as W&B's)."""
+        return str(self.id_number)
+
+    @property
+    def entity(self) -> str:
+        """``$IPYARTIFACTS_ENTITY``, else the OS user (a local store has no entities)."""
+        from ipyartifacts.api.artifact_members import default_entity
+
+        return default_entity()
+
+    @property
+    def project_id(self) -> str:
+        """The project's name: a local store's projects are named, not numbered."""
+        return str(self.project)
+
+    @property
+    def project_internal_id(self) -> str | None:
+        return str(self.project)
+
+    @property
+    def created_at(self) -> str:
+        """When the collection was created: an ISO-8601 UTC string (W&B's type)."""
+        from ipyartifacts.api.artifact_members import wandb_time
+
+        return wandb_time(self._record.created_at)
+
+    @property
+    def created_datetime(self) -> datetime:
         return self._record.created_at
+
+    @property
+    def updated_at(self) -> str | None:
+        """When the collection itself was last saved (None: never edited)."""
+        from ipyartifacts.api.artifact_members import wandb_time
+
+        at = self._record.updated_at
+        return None if at is None else wandb_time(at)
 
     @property
     def version_count(self) -> int:
@@ -80,7 +205,10 @@ class ArtifactCollection:
             self._client, self.project, name=self.name, tags=tags, metadata=metadata
         )
 
-    artifacts = versions
+    def artifacts(self, per_page: int = 50, start: str | None = None) -> list[Artifact]:
+        """W&B's name: live versions, newest first."""
+        del per_page, start
+        return self.versions()
 
     def delete(self) -> int:
         """Delete every live version (and their aliases); return how many were deleted.
@@ -125,11 +253,38 @@ class ArtifactType:
 
     def __init__(self, client: Client, project: str, name: str) -> None:
         self._client = client
-        self.project = project
-        self.name = name
+        self._project = project
+        self._name = name
 
-    def collections(self) -> list[ArtifactCollection]:
-        """Collections of this type, by name."""
+    project = property(lambda self: self._project, doc="The project the type is used in.")
+    name = property(lambda self: self._name, doc="The type's name (``dataset``, ``model`` ...).")
+
+    @property
+    def id(self) -> str:
+        """``"project/type"``: types are named, not numbered, here."""
+        return f"{self.project}/{self.name}"
+
+    def load(self) -> ArtifactType:
+        """Nothing to fetch (W&B reads the type from its server); returns self."""
+        return self
+
+    def collections(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        order: str | None = None,
+        per_page: int = 50,
+        start: str | None = None,
+    ) -> list[ArtifactCollection]:
+        """Collections of this type, by name (``filters={"name": ...}`` narrows them)."""
+        del order, per_page, start
+        wanted = dict(filters or {})
+        return [
+            c
+            for c in self._collections()
+            if all(getattr(c, k, None) == v for k, v in wanted.items())
+        ]
+
+    def _collections(self) -> list[ArtifactCollection]:
         return [
             ArtifactCollection(self._client, r)
             for r in self._client.catalog.list_collections(self.project, self.name)

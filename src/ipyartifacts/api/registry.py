@@ -488,8 +488,6 @@ class RegistryCollection(ArtifactCollection):
             and (condition is None or condition.matches(a.metadata))
         ]
 
-    artifacts = versions
-
     def delete(self) -> int:
         """Remove the collection and its links (the logged versions stay); return how many."""
         count = len(self._client.catalog.list_links(self._reg.registry, self.name))

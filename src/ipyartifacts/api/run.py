@@ -11,14 +11,24 @@ import string
 import sys
 import threading
 import types
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ipyartifacts.api.run_distributed import RunDistributed
+from ipyartifacts.api.run_members import RunMembers
 from ipyartifacts.core.client import Client, get_client
 from ipyartifacts.errors import ArtifactStateError, ArtifactTypeMismatchError
 from ipyartifacts.store.config import default_project
-from ipyartifacts.store.names import check_metadata, parse_spec, validate_name, validate_tag
+from ipyartifacts.store.names import (
+    alias_list,
+    check_metadata,
+    parse_spec,
+    validate_label,
+    validate_name,
+    validate_tag,
+)
 from ipyartifacts.store.records import RunRecord
 
 if TYPE_CHECKING:
@@ -49,7 +59,7 @@ def _new_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
 
 
-class Run:
+class Run(RunMembers, RunDistributed):
     """A run: the process (or notebook session) that logs and uses artifacts.
 
     Use as a context manager to finish it on exit::
@@ -61,6 +71,7 @@ class Run:
     def __init__(self, client: Client, record: RunRecord) -> None:
         self._client = client
         self._record = record
+        self._step = 0  # the history step run.log() writes next
 
     @classmethod
     def _from_record(cls, client: Client, record: RunRecord) -> Run:
@@ -69,19 +80,11 @@ class Run:
     # -- properties ----------------------------------------------------------------
 
     id = property(lambda self: self._record.id, doc="The run's id (8 characters).")
-    name = property(lambda self: self._record.name, doc="Display name.")
     project = property(lambda self: self._record.project, doc="Project the run belongs to.")
     job_type = property(lambda self: self._record.job_type, doc="What kind of job this is.")
-    notes = property(lambda self: self._record.notes, doc="Free-text notes.")
-    tags = property(lambda self: list(self._record.tags), doc="Run tags.")
     host = property(lambda self: self._record.host, doc="Host the run started on.")
     started_at = property(lambda self: self._record.started_at, doc="When the run started (UTC).")
     finished_at = property(lambda self: self._record.finished_at, doc="When it finished, or None.")
-
-    @property
-    def config(self) -> dict[str, Any]:
-        """The run's configuration (as given to ``init``)."""
-        return dict(self._record.config)
 
     @property
     def state(self) -> str:
@@ -153,10 +156,12 @@ class Run:
         artifact_or_path: Artifact | str | os.PathLike[str],
         name: str | None = None,
         type: str | None = None,
-        aliases: list[str] | None = None,
+        aliases: str | list[str] | None = None,
         tags: list[str] | None = None,
     ) -> Artifact:
         """Log an artifact (or a local file/folder path) as this run's output.
+
+        ``aliases`` is a list, or one alias as a string (as in W&B).
 
         Content identical to the collection's ``latest`` creates no new version: the
         existing one is returned, with the new aliases and tags applied.
@@ -168,6 +173,7 @@ class Run:
         from ipyartifacts.api.artifact import Artifact
 
         self._require_running("log an artifact")
+        aliases = alias_list(aliases)
         if isinstance(artifact_or_path, Artifact):
             artifact = artifact_or_path
             if type is not None and type != artifact.type:
@@ -200,10 +206,14 @@ class Run:
         self,
         artifact_or_name: Artifact | str,
         type: str | None = None,
-        aliases: list[str] | None = None,
+        aliases: str | list[str] | None = None,
         use_as: str | None = None,
     ) -> Artifact:
         """Record an artifact version as this run's input and return it.
+
+        As in W&B, ``aliases`` (a list, or one alias as a string) apply only when a draft
+        is passed (it is logged with them first); for a name or a logged version they
+        are ignored.
 
         ``"name"``, ``"name:alias"``, ``"name:vN"`` or ``"project/name:alias"``; a name
         without a project resolves in this run's project.
@@ -220,7 +230,7 @@ class Run:
         if isinstance(artifact_or_name, Artifact):
             artifact = artifact_or_name
             if artifact.is_draft():
-                self.log_artifact(artifact, aliases=aliases)
+                self.log_artifact(artifact, aliases=alias_list(aliases))
         else:
             from ipyartifacts.api.links import resolve_artifact
 
@@ -234,9 +244,6 @@ class Run:
                 expected=artifact.type,
                 received=type,
             )
-        if aliases and not artifact.is_draft():
-            artifact.aliases.extend(a for a in aliases if a not in artifact.aliases)
-            artifact.save()
         self._client.catalog.add_usage(self.id, artifact.id, "input", self._provenance_for_log())
         return artifact
 
@@ -334,8 +341,9 @@ class Run:
             artifact, f"wandb-registry-model/{registered_model_name}", aliases
         )
 
-    def logged_artifacts(self) -> list[Artifact]:
+    def logged_artifacts(self, per_page: int = 100) -> list[Artifact]:
         """Artifact versions this run logged (outputs)."""
+        del per_page  # one catalog query
         from ipyartifacts.api.artifact import Artifact
 
         return [
@@ -343,8 +351,9 @@ class Run:
             for r in self._client.catalog.versions_of_run(self.id, "output")
         ]
 
-    def used_artifacts(self) -> list[Artifact]:
+    def used_artifacts(self, per_page: int = 100) -> list[Artifact]:
         """Artifact versions this run used (inputs)."""
+        del per_page  # one catalog query
         from ipyartifacts.api.artifact import Artifact
 
         return [
@@ -354,27 +363,54 @@ class Run:
 
 
 def init(
+    entity: str | None = None,
     project: str | None = None,
-    job_type: str | None = None,
+    dir: str | os.PathLike[str] | None = None,
+    id: str | None = None,
     name: str | None = None,
-    config: dict[str, Any] | None = None,
     notes: str | None = None,
-    tags: list[str] | None = None,
+    tags: Sequence[str] | None = None,
+    config: dict[str, Any] | None = None,
+    config_exclude_keys: list[str] | None = None,
+    config_include_keys: list[str] | None = None,
+    allow_val_change: bool | None = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    mode: str | None = None,
+    force: bool | None = None,
+    reinit: Any = None,
+    resume: Any = None,
+    resume_from: str | None = None,
+    fork_from: str | None = None,
+    save_code: bool | None = None,
+    tensorboard: bool | None = None,
+    sync_tensorboard: bool | None = None,
+    monitor_gym: bool | None = None,
+    settings: Any = None,
+    anonymous: str | None = None,
+    *,
     store: str | os.PathLike[str] | None = None,
-    **_wandb_settings: Any,
 ) -> Run:
-    """Start a run and make it the active one (``ipyartifacts.run``).
+    """Start a run and make it the active one (``ipyartifacts.run``); W&B's signature.
 
     Parameters
     ----------
+    entity : str, optional
+        Reported as ``run.entity`` (a local store has no entities).
     project : str, optional
         Defaults to ``$IPYARTIFACTS_PROJECT``, else ``"uncategorized"``.
-    job_type, name, config, notes, tags
-        As in W&B. ``config`` must be strict JSON.
-    store : str or path, optional
+    dir : str or path, optional
+        Base of ``run.dir`` (default: the working directory).
+    id : str, optional
+        The run's id (default: 8 random characters); must be new in the store.
+    name, notes, tags, group, job_type
+        As in W&B: names and job types are free text (no control characters).
+    config : dict, optional
+        Strict JSON; ``config_include_keys`` / ``config_exclude_keys`` narrow it.
+    store : str or path, optional (keyword only)
         The store directory; defaults to ``$IPYARTIFACTS_STORE``, else the user-data dir.
 
-    Other W&B keyword arguments (``entity``, ``mode``, ``reinit`` ...) are accepted and
+    The other W&B arguments (``mode``, ``reinit``, ``resume`` ...) are accepted and
     ignored: there is no server to talk to.
 
     Examples
@@ -382,31 +418,47 @@ def init(
     >>> import ipyartifacts as wandb
     >>> run = wandb.init(project="artifacts-example", job_type="add-dataset")  # doctest: +SKIP
     """
+    del allow_val_change, mode, force, reinit, resume, resume_from, fork_from, save_code
+    del tensorboard, sync_tensorboard, monitor_gym, settings, anonymous
     global _active
     project = validate_name(project or default_project(), "project name")
     if job_type is not None:
-        validate_name(job_type, "job type")
+        validate_label(job_type, "job type")
+    if group is not None:
+        validate_label(group, "group", 256)
+    chosen = dict(config or {})
+    if config_include_keys:
+        chosen = {k: v for k, v in chosen.items() if k in config_include_keys}
+    if config_exclude_keys:
+        chosen = {k: v for k, v in chosen.items() if k not in config_exclude_keys}
     client = get_client(store)
-    run_id = _new_id()
+    run_id = validate_name(id, "run id") if id is not None else _new_id()
+    provenance: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "argv": list(sys.argv[:8]),
+        "cwd": os.getcwd(),
+    }
+    if entity:
+        provenance["entity"] = str(entity)
+    if dir is not None:
+        provenance["dir"] = os.path.abspath(dir)
     record = RunRecord(
         id=run_id,
         project=project,
-        name=name or f"{job_type or 'run'}-{run_id}",
+        name=validate_label(name, "run name", 256) if name else f"{job_type or 'run'}-{run_id}",
         job_type=job_type,
-        config=check_metadata(config, "config"),
+        config=check_metadata(chosen, "config"),
         notes=notes,
-        tags=tuple(validate_tag(t) for t in tags or ()),
+        tags=tuple(validate_tag(t) for t in ([tags] if isinstance(tags, str) else tags or ())),
         host=socket.gethostname(),
-        provenance={
-            "python": sys.version.split()[0],
-            "argv": list(sys.argv[:8]),
-            "cwd": os.getcwd(),
-        },
+        provenance=provenance,
         state="running",
         started_at=datetime.now(timezone.utc),
         finished_at=None,
     )
     client.catalog.create_run(record)
+    if group is not None:
+        client.catalog.set_run_group(run_id, group)
     run = Run(client, record)
     with _active_lock:
         previous, _active = _active, run

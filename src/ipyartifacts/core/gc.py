@@ -150,6 +150,9 @@ def live_blobs(client: Client) -> tuple[set[str], int]:
                 store=client.blobs.url,
             ) from exc
         needed.update(entry.digest for entry in manifest)
+    # Parts of distributed artifacts not finished yet: their blobs are stored, their
+    # version is not committed, and finishing must still find them.
+    needed.update(client.catalog.pending_part_digests())
     return needed, len(manifests)
 
 

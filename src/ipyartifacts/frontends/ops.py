@@ -227,7 +227,7 @@ def _collection_info(api: Api, project: str, coll: ArtifactCollection) -> Collec
         versions=coll.version_count,
         latest=coll.latest_version,
         size=latest.size if latest else None,
-        updated_at=latest.created_at if latest else None,
+        updated_at=latest.created_datetime if latest else None,
         description=coll.description,
     )
 
@@ -417,7 +417,7 @@ def lineage(fe: Frontend, spec: str, depth: int = 2, project: str | None = None)
 def runs(fe: Frontend, project: str | None = None) -> RunsView:
     api = fe.api(project)
     chosen = project or api._default_project()
-    return RunsView.of(chosen, api.runs(chosen))
+    return RunsView.of(chosen, api.runs(chosen, order="-created_at"))
 
 
 # -- editing ---------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ class VersionView(Result):
             digest=artifact.digest,
             size=artifact.size,
             file_count=artifact.file_count,
-            created_at=artifact.created_at,
+            created_at=artifact.created_datetime,
             description=artifact.description,
             metadata=dict(artifact.metadata),
             created_by=run.id if run is not None else None,

@@ -19,11 +19,13 @@ __all__ = [
     "LOCAL_ORGANIZATION",
     "REGISTRY_PREFIX",
     "ArtifactSpec",
+    "alias_list",
     "check_metadata",
     "custom_aliases",
     "parse_spec",
     "registry_name",
     "validate_alias",
+    "validate_label",
     "validate_name",
     "validate_tag",
 ]
@@ -72,6 +74,34 @@ def registry_name(name: object) -> str:
     if isinstance(name, str) and name.startswith(REGISTRY_PREFIX):
         name = name[len(REGISTRY_PREFIX) :]
     return validate_name(name, "registry name")
+
+
+def validate_label(value: object, what: str, limit: int = MAX_NAME_LENGTH) -> str:
+    """Return a free-form label (run name, job type) if valid, else raise InvalidNameError.
+
+    W&B accepts any text here (``job_type="modify dataset"``); only control characters
+    (newlines, tabs, NUL ...) and empty or over-long values are refused.
+    """
+    if not isinstance(value, str):
+        raise InvalidNameError(
+            f"{what.capitalize()} must be a string, got {type(value).__name__}.", name=repr(value)
+        )
+    if not value.strip():
+        raise InvalidNameError(f"{what.capitalize()} must not be empty.", name=value)
+    if len(value) > limit:
+        raise InvalidNameError(
+            f"{what.capitalize()} {value[:40]!r}... is {len(value)} characters long; "
+            f"the limit is {limit}.",
+            name=value,
+        )
+    bad = sorted({c for c in value if ord(c) < 32 or 127 <= ord(c) < 160})
+    if bad:
+        raise InvalidNameError(
+            f"Invalid {what} {value!r}: control characters ({', '.join(repr(c) for c in bad)}) "
+            "are not allowed; spaces and punctuation are.",
+            name=value,
+        )
+    return value
 
 
 def validate_tag(tag: object) -> str:
@@ -256,3 +286,12 @@ def _clean(value: Any, what: str, where: str) -> Any:
 def dumps(value: Any) -> str:
     """Canonical JSON text for storage (sorted keys, no NaN)."""
     return json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"))
+
+
+def alias_list(aliases: str | Iterable[str] | None) -> list[str]:
+    """W&B's ``aliases`` argument as a list: a string is one alias, never its letters."""
+    if aliases is None:
+        return []
+    if isinstance(aliases, str):
+        return [aliases]
+    return list(aliases)

@@ -109,6 +109,9 @@ class CollectionRecord:
     created_at: datetime
     version_count: int  # live versions
     latest_number: int | None  # newest live version, None when every version is gone
+    id: int | None = None
+    tags: tuple[str, ...] = ()
+    updated_at: datetime | None = None  # last edit of the collection itself (None: never)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def _artifact_facts(artifact: Artifact) -> tuple[str, list[tuple[str, str]]]:
         ("digest", artifact.digest),
         ("size", f"{artifact.size:,} bytes"),
         ("files", f"{artifact.file_count:,}"),
-        ("created", artifact.created_at.isoformat(timespec="seconds")),
+        ("created", artifact.created_datetime.isoformat(timespec="seconds")),
     ]
     if artifact.description:
         rows.append(("description", artifact.description))

@@ -124,7 +124,7 @@ def overview(artifact: Artifact) -> Overview:
         digest=artifact.digest,
         size=artifact.size,
         file_count=artifact.file_count,
-        created_at=artifact.created_at.isoformat(timespec="seconds"),
+        created_at=artifact.created_datetime.isoformat(timespec="seconds"),
         created_by=None if run is None else _run_info(run),
         used_by=[_run_info(r) for r in used[:MAX_USED_BY]],
         ttl_seconds=None if ttl is None else ttl.total_seconds(),

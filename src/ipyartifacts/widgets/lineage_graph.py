@@ -138,7 +138,7 @@ def _info(obj: Artifact | Run) -> NodeInfo:
         creator = obj.logged_by()
         return NodeInfo(
             type=obj.type, aliases=list(obj.aliases), tags=list(obj.tags),
-            created_at=obj.created_at.isoformat(timespec="seconds"),
+            created_at=obj.created_datetime.isoformat(timespec="seconds"),
             created_by=None if creator is None else (creator.name or creator.id),
             size=obj.size, file_count=obj.file_count, job_type=None, state=None,
             qualified_name=obj.qualified_name,

@@ -104,7 +104,7 @@ def versions_table(versions: Sequence[Artifact]) -> pa.Table:
         "tags": pa.array([", ".join(v.tags) for v in versions], pa.string()),
         "size": pa.array([v.size for v in versions], pa.int64()),
         "files": pa.array([v.file_count for v in versions], pa.int64()),
-        "created": pa.array([v.created_at for v in versions], pa.timestamp("s", tz="UTC")),
+        "created": pa.array([v.created_datetime for v in versions], pa.timestamp("s", tz="UTC")),
         "run": pa.array(
             [names.get(run_id, run_id) if (run_id := _created_by(v)) else None for v in versions],
             pa.string(),

@@ -29,7 +29,9 @@ from ipyartifacts.store import changes
 from ipyartifacts.store.catalog import _common
 from ipyartifacts.store.catalog import schema as s
 from ipyartifacts.store.catalog._common import COMMITTED, DELETED, actor, aware
+from ipyartifacts.store.catalog.collections import CollectionsMixin
 from ipyartifacts.store.catalog.dialect import WRITE, insert_ignore, make_engine, upsert
+from ipyartifacts.store.catalog.distributed import DistributedMixin
 from ipyartifacts.store.catalog.errors import driver_errors, redact, translate
 from ipyartifacts.store.catalog.migrations import (
     apply_migrations,
@@ -37,6 +39,7 @@ from ipyartifacts.store.catalog.migrations import (
 )
 from ipyartifacts.store.catalog.queries import QueriesMixin
 from ipyartifacts.store.catalog.registry import RegistryMixin
+from ipyartifacts.store.catalog.runinfo import RunInfoMixin
 from ipyartifacts.store.catalog.runs import RunsMixin
 from ipyartifacts.store.catalog.transfer import TransferMixin
 from ipyartifacts.store.names import LATEST, dumps, version_number
@@ -91,7 +94,15 @@ class CommitRequest:
         self.provenance = provenance or {}
 
 
-class Catalog(RunsMixin, QueriesMixin, TransferMixin, RegistryMixin):
+class Catalog(
+    RunsMixin,
+    QueriesMixin,
+    TransferMixin,
+    RegistryMixin,
+    RunInfoMixin,
+    CollectionsMixin,
+    DistributedMixin,
+):
     """SQL catalog over SQLite (embedded) or PostgreSQL (team)."""
 
     def __init__(self, url: str) -> None:

@@ -58,11 +58,24 @@ def _registries(conn: Connection) -> None:
     create_builtin_registries(conn)
 
 
+def _wandb_parity(conn: Connection) -> None:
+    # Only new tables, so this applies after 2 whatever 3 and 4 do; a database made by
+    # migration 1 since these tables were written already has them (checkfirst).
+    for table in (
+        schema.run_history,
+        schema.run_info,
+        schema.collection_info,
+        schema.distributed_parts,
+    ):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _initial),
     (2, "edits: who made them (actor) and an index by version", _edits_actor),
     (3, "collections: a version-number counter (next_version)", _version_counters),
     (4, "registries: collections of links, protected aliases, alias moves", _registries),
+    (5, "W&B parity: run history and info, collection info, distributed parts", _wandb_parity),
 ]
 
 

@@ -6,6 +6,7 @@ readable); every method is one transaction, like the rest of the catalog.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -181,15 +182,19 @@ class QueriesMixin:
         )
         query = (
             select(
+                s.collections.c.id,
                 s.collections.c.name,
                 s.collections.c.type,
                 s.collections.c.description,
                 s.collections.c.created_at,
                 live.c.n,
                 live.c.top,
+                s.collection_info.c.tags,
+                s.collection_info.c.updated_at,
             )
             .join(s.projects, s.projects.c.id == s.collections.c.project_id)
             .join(live, live.c.collection_id == s.collections.c.id)
+            .outerjoin(s.collection_info, s.collection_info.c.collection_id == s.collections.c.id)
             .where(s.projects.c.name == project)
             .order_by(s.collections.c.name)
         )
@@ -206,6 +211,9 @@ class QueriesMixin:
                 created_at=aware(r.created_at),  # type: ignore[arg-type]
                 version_count=int(r.n or 0),
                 latest_number=r.top,
+                id=int(r.id),
+                tags=tuple(json.loads(r.tags)) if r.tags else (),
+                updated_at=aware(r.updated_at),
             )
             for r in rows
         ]

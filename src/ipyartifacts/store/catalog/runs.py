@@ -16,8 +16,9 @@ from sqlalchemy.engine import Row
 from ipyartifacts.errors import ArtifactNotFoundError, ArtifactStateError
 from ipyartifacts.store.catalog import _common
 from ipyartifacts.store.catalog import schema as s
-from ipyartifacts.store.catalog._common import aware
+from ipyartifacts.store.catalog._common import DELETED, aware
 from ipyartifacts.store.catalog.dialect import insert_ignore
+from ipyartifacts.store.catalog.errors import CatalogConflict
 from ipyartifacts.store.names import dumps
 from ipyartifacts.store.records import RunRecord, VersionRecord
 
@@ -61,7 +62,21 @@ class RunsMixin:
             ).scalar_one()
         return int(pid)
 
+    def list_projects(self) -> list[str]:
+        """Every project's name, sorted."""
+        with self._read() as conn:
+            return sorted(conn.execute(select(s.projects.c.name)).scalars())
+
     def create_run(self, record: RunRecord) -> None:
+        try:
+            self._create_run(record)
+        except CatalogConflict as exc:
+            raise ArtifactStateError(
+                f"A run with id {record.id!r} already exists in this store (runs are not "
+                "resumed here): pass a new id= or leave it out for a fresh one."
+            ) from exc
+
+    def _create_run(self, record: RunRecord) -> None:
         with self._write() as conn:
             pid = self._project_id(conn, record.project, create=True)
             conn.execute(
@@ -116,12 +131,14 @@ class RunsMixin:
     def get_run(self, run_id: str) -> RunRecord:
         with self._read() as conn:
             row = conn.execute(self._run_select().where(s.runs.c.id == run_id)).first()
-        if row is None:
+        if row is None or row._mapping["state"] == DELETED:
             raise ArtifactNotFoundError(f"No run with id {run_id!r} in this store.", name=run_id)
         return self._run_record(row)
 
     def list_runs(self, project: str | None = None) -> list[RunRecord]:
-        query = self._run_select().order_by(s.runs.c.started_at.desc())
+        query = (
+            self._run_select().where(s.runs.c.state != DELETED).order_by(s.runs.c.started_at.desc())
+        )
         if project is not None:
             query = query.where(s.projects.c.name == project)
         with self._read() as conn:

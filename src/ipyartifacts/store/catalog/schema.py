@@ -226,3 +226,50 @@ REGISTRY_TABLES = [
     link_aliases,
     alias_moves,
 ]
+
+# -- migration 5: W&B parity (run history and info, collection info, distributed parts) --
+
+run_history = Table(
+    "run_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(32), ForeignKey("runs.id"), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("data", Text, nullable=False),  # JSON object of the metrics logged at this step
+    UniqueConstraint("run_id", "step", name="uq_run_history_step"),
+)
+
+run_info = Table(
+    "run_info",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.id"), primary_key=True),
+    Column("run_group", String(256)),
+    Column("summary", Text, nullable=False, default="{}"),  # JSON: last value of each key
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+collection_info = Table(
+    "collection_info",
+    metadata,
+    Column("collection_id", Integer, ForeignKey("collections.id"), primary_key=True),
+    Column("tags", Text, nullable=False, default="[]"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+distributed_parts = Table(
+    "distributed_parts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("distributed_id", String(256), nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("run_id", String(32), ForeignKey("runs.id"), nullable=False),
+    Column("entries", Text, nullable=False),  # JSON {path: entry json}
+    Column("aliases", Text, nullable=False, default="[]"),
+    Column("description", Text),
+    Column("metadata", Text, nullable=False, default="{}"),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_distributed_parts", "project_id", "name", "distributed_id"),
+)

@@ -84,6 +84,7 @@ class CollectionDump:
     created_at: datetime
     versions: tuple[VersionDump, ...]  # by number
     aliases: tuple[tuple[str, int], ...]  # (alias, version number)
+    info: dict[str, Any] | None = field(default=None, hash=False)  # collection_info row
 
     @property
     def label(self) -> str:
@@ -96,6 +97,8 @@ class RunDump:
 
     project: str
     row: dict[str, Any] = field(hash=False)
+    info: dict[str, Any] | None = field(default=None, hash=False)  # run_info row
+    history: tuple[dict[str, Any], ...] = field(default=(), hash=False)  # by step, no ids
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,11 @@ class TransferMixin:
             .where(s.aliases.c.collection_id == coll["id"])
             .order_by(s.aliases.c.alias)
         ).all()
+        info = conn.execute(
+            select(s.collection_info.c.tags, s.collection_info.c.updated_at).where(
+                s.collection_info.c.collection_id == coll["id"]
+            )
+        ).first()
         return CollectionDump(
             project=coll["project_name"],
             name=coll["name"],
@@ -189,6 +197,7 @@ class TransferMixin:
                 for r in rows
             ),
             aliases=tuple((alias, numbers[vid]) for alias, vid in aliases),
+            info=_norm(dict(info._mapping)) if info is not None else None,
         )
 
     def dump_runs(
@@ -211,6 +220,19 @@ class TransferMixin:
                     project = m.pop("project_name")
                     m.pop("project_id")
                     found[m["id"]] = RunDump(project, _norm(m))
+            for run_id, dump in list(found.items()):
+                info = conn.execute(select(s.run_info).where(s.run_info.c.run_id == run_id)).first()
+                history = conn.execute(
+                    select(s.run_history.c.step, s.run_history.c.at, s.run_history.c.data)
+                    .where(s.run_history.c.run_id == run_id)
+                    .order_by(s.run_history.c.step)
+                ).all()
+                found[run_id] = RunDump(
+                    dump.project,
+                    dump.row,
+                    _norm(dict(info._mapping)) if info is not None else None,
+                    tuple(_norm(dict(h._mapping)) for h in history),
+                )
         return sorted(found.values(), key=lambda d: (d.row["started_at"], d.row["id"]))
 
     def version_index(self, project: str, name: str) -> tuple[str | None, dict[int, VersionState]]:
@@ -248,7 +270,33 @@ class TransferMixin:
                         update(s.runs).where(s.runs.c.id == run.row["id"]).values(**values)
                     )
                     updated += 1
+                self._load_run_extras(conn, run)
         return inserted, updated
+
+    @staticmethod
+    def _load_run_extras(conn: Connection, run: RunDump) -> None:
+        """A run's group, summary and history (migration 5), made equal to the source's."""
+        run_id = run.row["id"]
+        if run.info is not None:
+            conn.execute(delete(s.run_info).where(s.run_info.c.run_id == run_id))
+            conn.execute(s.run_info.insert().values(**run.info))
+        have = {
+            r.step: r.data
+            for r in conn.execute(
+                select(s.run_history.c.step, s.run_history.c.data).where(
+                    s.run_history.c.run_id == run_id
+                )
+            )
+        }
+        for row in run.history:
+            if have.get(row["step"]) == row["data"]:
+                continue
+            conn.execute(
+                delete(s.run_history).where(
+                    s.run_history.c.run_id == run_id, s.run_history.c.step == row["step"]
+                )
+            )
+            conn.execute(s.run_history.insert().values(run_id=run_id, **row))
 
     def load_version(self, coll: CollectionDump, version: VersionDump) -> tuple[str, int]:
         """Write one version as dumped: ``("inserted" | "updated" | "same", usage rows added)``.
@@ -364,7 +412,7 @@ class TransferMixin:
             )
         ).first()
         if row is None:
-            return int(
+            cid = int(
                 conn.execute(
                     s.collections.insert()
                     .values(
@@ -377,6 +425,8 @@ class TransferMixin:
                     .returning(s.collections.c.id)
                 ).scalar_one()
             )
+            self._load_collection_info(conn, cid, coll)
+            return cid
         if row.type != coll.type:
             raise CopyConflictError(
                 f"Cannot copy {coll.label}: it has type {coll.type!r} here but {row.type!r} "
@@ -389,7 +439,15 @@ class TransferMixin:
                 .where(s.collections.c.id == row.id)
                 .values(description=coll.description)
             )
+        self._load_collection_info(conn, int(row.id), coll)
         return int(row.id)
+
+    @staticmethod
+    def _load_collection_info(conn: Connection, cid: int, coll: CollectionDump) -> None:
+        if coll.info is None:
+            return
+        conn.execute(delete(s.collection_info).where(s.collection_info.c.collection_id == cid))
+        conn.execute(s.collection_info.insert().values(**{**coll.info, "collection_id": cid}))
 
     @staticmethod
     def _run_exists(conn: Connection, run_id: str) -> bool:
