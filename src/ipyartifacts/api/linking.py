@@ -221,10 +221,15 @@ class LinkingMixin:
 
     @property
     def entity(self) -> str:
-        """W&B's entity (user, team or organization); a local store has one: ``"local"``."""
+        """W&B's entity: a linked version's is its organization (a local store has one,
+        ``"local"``); any other version's is its project's (``$IPYARTIFACTS_ENTITY``, else
+        the OS user; see ``ArtifactMembers.entity``)."""
         from ipyartifacts.store.names import LOCAL_ORGANIZATION
 
-        return LOCAL_ORGANIZATION
+        if self._link is not None:
+            return LOCAL_ORGANIZATION
+        entity: str = super().entity  # type: ignore[misc]
+        return entity
 
     @property
     def source_version(self) -> str:
