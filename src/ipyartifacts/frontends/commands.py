@@ -28,7 +28,7 @@ from ipyartifacts.errors import ArtifactError
 from ipyartifacts.frontends import ops as _ops
 from ipyartifacts.frontends.advice import in_grammar
 from ipyartifacts.frontends.frontend import Frontend
-from ipyartifacts.frontends.params import MetaType, SizeType
+from ipyartifacts.frontends.params import MetaType
 
 __all__ = ["cli"]
 
@@ -531,62 +531,12 @@ def verify_command(fe: Frontend, spec: str, root: str, project: str | None) -> A
     return _ops.verify(fe, spec, root, project)
 
 
-# -- housekeeping --------------------------------------------------------------------------
-
-
-@cli.command("gc", context_settings=_CONTEXT)
-@click.option("--dry-run", is_flag=True, help="Report what would be reclaimed; delete nothing.")
-@click.option(
-    "--grace",
-    type=click.FloatRange(min=0),
-    default=None,
-    metavar="SECONDS",
-    help="Keep unreferenced files younger than this (default 3600: a log may be in flight).",
-)
-@_emitting
-def gc_command(fe: Frontend, dry_run: bool, grace: float | None) -> Any:
-    """Reclaim stored files no version refers to any more (after `rm`, or crashed logs)."""
-    return _ops.gc(fe, dry_run, grace)
-
-
-@cli.group("cache", cls=_SubGroup, invoke_without_command=True, context_settings=_CONTEXT)
-@click.pass_context
-def cache_group(ctx: click.Context) -> Any:
-    """The local file cache in front of remote stores: `cache size` (the default) or `cache cleanup`."""
-    if ctx.invoked_subcommand is None:
-        fe = ctx.find_object(Frontend)
-        assert fe is not None
-        if fe.parse_only:
-            return None
-        result = _ops.cache_size(fe)
-        fe.result = result
-        return result
-    return None
-
-
-@cache_group.command("size", context_settings=_CONTEXT)
-@_emitting
-def cache_size_command(fe: Frontend) -> Any:
-    """Show how much disk the local cache uses, and its cap."""
-    return _ops.cache_size(fe)
-
-
-@cache_group.command("cleanup", context_settings=_CONTEXT)
-@click.argument("max_size", metavar="[MAX_SIZE]", type=SizeType(), required=False)
-@_emitting
-def cache_cleanup_command(fe: Frontend, max_size: int | None) -> Any:
-    """Evict least recently used cached files until the cache holds at most MAX_SIZE.
-
-    MAX_SIZE is e.g. 10GB, 500MiB or a byte count; default: the cache's cap
-    ($IPYARTIFACTS_CACHE_SIZE). `cache cleanup 0` empties the cache.
-    """
-    return _ops.cache_cleanup(fe, max_size)
-
-
 # -- registries: link, unlink, registry ... (their own module) ------------------------------
 
+from ipyartifacts.frontends import commands_housekeeping as _housekeeping  # noqa: E402
 from ipyartifacts.frontends import commands_registry as _registry  # noqa: E402
 
+_housekeeping.register(cli)
 _registry.register(cli)
 
 
