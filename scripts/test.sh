@@ -25,6 +25,9 @@ echo "== installing ipyartifacts and its test dependencies into $venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q -e ".[test]"
 
+echo "== Azurite (Azure Blob emulator) for the object-store blob tests"
+[ -d tests/.node/node_modules ] || npm --prefix tests/.node ci --no-audit --no-fund
+
 echo "== widget front-end unit tests (node --test)"
 [ -d js/node_modules ] || npm --prefix js ci --no-audit --no-fund
 npm --prefix js test

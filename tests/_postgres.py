@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+PASSWORD_ROLE = "ipa_secret"  # the one role that must log in with a password
+PASSWORD = "s3cret-Pa55word"
+
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 
@@ -73,6 +76,18 @@ def postgres_server() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
+    # One role must prove a password (the rest of the cluster trusts loopback), so the
+    # tests can check that a wrong password is reported without leaking it. pg_hba.conf
+    # is first-match, so this line goes before initdb's trust lines.
+    hba = data / "pg_hba.conf"
+    line = f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n"
+    hba_text = subprocess.run([*prefix, "cat", str(hba)], check=True, capture_output=True).stdout
+    subprocess.run(
+        [*prefix, "tee", str(hba)],
+        input=line.encode() + hba_text,
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
     log = base / "server.log"
     subprocess.run(
@@ -91,6 +106,10 @@ def postgres_server() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
+    import psycopg
+
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as c:
+        c.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
@@ -111,3 +130,15 @@ def postgres_url(postgres_server: str) -> str:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{postgres_server}/{name}"
+
+
+@pytest.fixture
+def postgres_password_url(postgres_url: str) -> str:
+    """A fresh database owned by a role that must give ``PASSWORD`` (which the URL holds)."""
+    import psycopg
+
+    name = postgres_url.rsplit("/", 1)[1]
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" OWNER TO {PASSWORD_ROLE}')
+    return postgres_url.replace("//postgres@", f"//{PASSWORD_ROLE}:{PASSWORD}@")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import socket
 import threading
 import uuid
@@ -297,3 +298,68 @@ def site() -> Iterator[Site]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+# -- Azure Blob Storage (Azurite) --------------------------------------------------------------
+
+AZURITE = Path(__file__).parent / ".node" / "node_modules" / ".bin" / "azurite-blob"
+AZURITE_KEY = (  # Azurite's well-known development account key (public, not a secret)
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+
+@pytest.fixture(scope="session")
+def azurite_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Azurite's blob service on a free loopback port (installed by scripts/test.sh)."""
+    import subprocess
+
+    if not AZURITE.exists():
+        pytest.skip(
+            f"Azurite is not installed at {AZURITE}: run `npm --prefix tests/.node ci` "
+            "(scripts/test.sh does)."
+        )
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("azurite")
+    proc = subprocess.Popen(
+        [str(AZURITE), "--inMemoryPersistence", "--blobHost", "127.0.0.1", "--blobPort",
+         str(port), "--skipApiVersionCheck", "--loose", "--disableTelemetry"],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:  # ready when it says so (it exits, ending the loop, if it fails)
+        seen.append(line)
+        if "successfully listens" in line:
+            break
+    else:
+        proc.wait()
+        raise RuntimeError("Azurite did not start:\n" + "".join(seen))
+    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep its pipe drained
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def azure_container(azurite_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh container in Azurite, with the AZURE_* variables obstore reads pointing at it."""
+    from azure.storage.blob import BlobServiceClient
+
+    for key in list(os.environ):
+        if key.startswith(("AZURE_", "AZURITE_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AZURE_STORAGE_USE_EMULATOR", "true")
+    monkeypatch.setenv("AZURITE_BLOB_STORAGE_URL", azurite_endpoint)
+    name = f"c{uuid.uuid4().hex[:16]}"
+    conn = (
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+        f"AccountKey={AZURITE_KEY};BlobEndpoint={azurite_endpoint}/devstoreaccount1;"
+    )
+    BlobServiceClient.from_connection_string(conn).create_container(name)
+    return name

@@ -6,16 +6,17 @@ the CLI, the magics and the widgets all go through them, so they cannot disagree
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from ipyartifacts.core import progress as _progress
 from ipyartifacts.errors import (
@@ -25,7 +26,7 @@ from ipyartifacts.errors import (
     SourceChangedError,
     StoreError,
 )
-from ipyartifacts.store.blobs import LocalBlobStore
+from ipyartifacts.store.blobs import BlobStore, LocalBlobStore
 from ipyartifacts.store.config import StoreLocation, resolve_store
 from ipyartifacts.store.hashing import hash_file
 from ipyartifacts.store.manifest import Manifest, ManifestEntry
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from ipyartifacts.store.catalog import Catalog
 
 __all__ = ["Client", "get_client"]
+
+_A = TypeVar("_A")
+_R = TypeVar("_R")
 
 _INGEST_THREADS = 4  # reading new files: I/O-bound, and BLAKE3 releases the GIL
 _MAX_SOURCES = 1_000_000  # digest -> local file remembered, to restore a vanished blob
@@ -71,7 +75,8 @@ class Client:
                 "IPYARTIFACTS_STORE or pass init(store=...) to a writable directory.",
                 store=str(root),
             ) from exc
-        self.blobs = LocalBlobStore(root / "blobs")
+        self.blobs: BlobStore = _open_blobs(location)
+        self.io_threads: int = getattr(self.blobs, "io_threads", _INGEST_THREADS)
         from ipyartifacts.store.catalog import (
             Catalog,  # SQLAlchemy: imported on first use, not with the package
         )
@@ -85,7 +90,12 @@ class Client:
         self._sources: dict[str, Path] = {}
 
     def __repr__(self) -> str:
-        return f"Client(root={str(self.location.root)!r})"
+        return f"Client(root={str(self.location.root)!r}, blobs={self.blobs.url!r})"
+
+    @property
+    def remote(self) -> bool:
+        """Whether blobs live in object storage (reads go through the local cache)."""
+        return not isinstance(self.blobs, LocalBlobStore)
 
     @property
     def root(self) -> Path:
@@ -96,7 +106,8 @@ class Client:
         """The LRU-capped local cache for bytes fetched from remote stores and references."""
         from ipyartifacts.core.cache import ArtifactCache, default_cache_dir
 
-        return ArtifactCache(default_cache_dir(self.root))
+        where = self.location.cache_dir or default_cache_dir(self.root)
+        return ArtifactCache(where, self.location.cache_size)
 
     # -- hashing and ingesting local files ------------------------------------------
 
@@ -145,7 +156,20 @@ class Client:
         if _regular(st) and size == st.st_size:
             self.stat_cache.record(st, digest, started)
         self._remember_source(digest, path)
+        if self.remote:
+            self._keep_local(digest, path)
         return digest, size
+
+    def _keep_local(self, digest: str, path: Path) -> None:
+        """Put a file just uploaded into the local cache: reading it back needs no round trip.
+
+        Copied and verified like any fetch; a file that changed since it was hashed is
+        simply not cached (the upload itself was checked).
+        """
+        import shutil
+
+        with contextlib.suppress(IntegrityError, OSError):
+            self.cache.get_or_fetch(digest, lambda dest: shutil.copyfile(path, dest), digest=digest)
 
     def ingest_tree(
         self, root: Path, files: list[str], store_bytes: bool
@@ -158,8 +182,9 @@ class Client:
         """
         done: dict[str, tuple[str, int]] = {}
         unknown: list[str] = []
-        for rel in files:
-            known = self.known_digest(root / rel, need_blob=store_bytes)
+        for rel, known in zip(
+            files, self._map(lambda r: self.known_digest(root / r, store_bytes), files), strict=True
+        ):
             if known is None:
                 unknown.append(rel)
             else:
@@ -170,7 +195,7 @@ class Client:
             verb = "Storing" if store_bytes else "Hashing"
             with (
                 _progress.task(f"{verb} {root.name or root}", len(unknown), todo) as bar,
-                ThreadPoolExecutor(_INGEST_THREADS) as pool,
+                ThreadPoolExecutor(self.io_threads) as pool,
             ):
                 for rel, (digest, size) in zip(
                     unknown, pool.map(lambda r: read(root / r), unknown), strict=True
@@ -180,15 +205,30 @@ class Client:
         self.stat_cache.flush()
         return [(rel, *done[rel]) for rel in files]
 
+    def _map(self, fn: Callable[[_A], _R], items: list[_A]) -> list[_R]:
+        """``fn`` over ``items``: inline locally (a stat each), in the I/O pool for object
+        stores (a round trip each, overlapped)."""
+        if not self.remote or len(items) < 2:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(self.io_threads) as pool:
+            return list(pool.map(fn, items))
+
     def ingest_expected(self, path: Path, digest: str) -> None:
         """Store ``path`` whose digest was computed earlier; refuse it if it has changed."""
         self._remember_source(digest, path)
         self.blobs.put_file(path, expected=digest)  # put-if-absent: a present blob is touched
+        if self.remote:
+            self._keep_local(digest, path)
 
     # -- manifests ------------------------------------------------------------------
 
     def store_manifest(self, manifest: Manifest) -> str:
-        return self.blobs.put_bytes(manifest.to_bytes())
+        data = manifest.to_bytes()
+        digest = self.blobs.put_bytes(data)
+        if self.remote:
+            with contextlib.suppress(IntegrityError, OSError):
+                self.cache.get_or_fetch(digest, lambda dest: dest.write_bytes(data), digest=digest)
+        return digest
 
     def manifest(self, record: VersionRecord) -> Manifest:
         """The manifest of a version (validated on read, cached in memory)."""
@@ -198,8 +238,11 @@ class Client:
             if cached is not None:
                 self._manifests.move_to_end(key)
                 return cached
-        with self.blobs.open(key) as stream:
-            data = stream.read()
+        try:
+            with self.open_blob(key) as stream:
+                data = stream.read()
+        except IntegrityError:
+            data = b""  # a remote blob refused by the cache: reported below
         from ipyartifacts.store.hashing import hash_bytes
 
         if hash_bytes(data) != key:
@@ -237,11 +280,13 @@ class Client:
         from ipyartifacts.store.catalog import CommitRequest
 
         manifest = Manifest(entries)
-        for entry in manifest:
-            # touch, not exists: a blob named by a version about to commit must look fresh
-            # to a concurrent GC (see LocalBlobStore.touch). Checked: a remembered touch
-            # cannot tell that the blob was deleted since.
-            if entry.ref is None and not self.blobs.touch(entry.digest, check=True):
+        stored = [entry for entry in manifest if entry.ref is None]
+        # touch, not exists: a blob named by a version about to commit must look fresh
+        # to a concurrent GC (see LocalBlobStore.touch and ObjectBlobStore.touch).
+        # Checked: a remembered touch cannot tell that the blob was removed since.
+        present = self._map(lambda e: self.blobs.touch(e.digest, check=True), stored)
+        for entry, found in zip(stored, present, strict=True):
+            if not found:
                 self._restore_blob(name, entry)
         manifest_digest = self.store_manifest(manifest)
         self.blobs.sync()
@@ -319,11 +364,26 @@ class Client:
         A remote store's blobs are read through the local LRU cache (``self.cache``):
         fetched once, verified against their digest, then served from disk.
         """
-        if self.blobs.url.startswith("file:"):
+        if not self.remote:
             return self.blobs.open(digest)
-        return self.cache.open(digest, functools.partial(self._fetch_blob, digest), digest=digest)
+        try:
+            return self.cache.open(
+                digest, functools.partial(self._fetch_blob, digest), digest=digest
+            )
+        except IntegrityError as exc:
+            self.blobs.quarantine(digest)  # only if a second read confirms the damage
+            raise IntegrityError(
+                f"The blob {digest[:12]}... in {self.blobs.url} is corrupt: its bytes do not "
+                "match their digest, so nothing was written. If the store's copy is damaged "
+                "it was moved to quarantine/; log the files again to repair it.",
+                digest=digest,
+            ) from exc
 
     def _fetch_blob(self, digest: str, dest: Path) -> None:
+        fetch_to = getattr(self.blobs, "fetch_to", None)
+        if fetch_to is not None:  # object stores: streamed, retried whole
+            fetch_to(digest, dest)
+            return
         import shutil
 
         with self.blobs.open(digest) as src, open(dest, "wb") as out:
@@ -344,6 +404,24 @@ class Client:
             return self.catalog.get_version(version_id)
         except ArtifactNotFoundError:
             raise
+
+
+def _open_blobs(location: StoreLocation) -> BlobStore:
+    """The blob store a location names: object storage, a folder, or ``root/blobs``."""
+    url = location.blob_url
+    if url is None:
+        return LocalBlobStore(location.root / "blobs")
+    if location.remote_blobs:
+        from ipyartifacts.store.blobs.objectstore import ObjectBlobStore
+
+        return ObjectBlobStore(url, location.blob_options)
+    folder = Path(url.removeprefix("file://")).expanduser()
+    try:
+        return LocalBlobStore(folder)
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot create the blob folder {str(folder)!r}: {exc.strerror}.", store=str(folder)
+        ) from exc
 
 
 def _size_or_zero(path: Path) -> int:

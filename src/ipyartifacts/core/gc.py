@@ -13,6 +13,10 @@ Safe while other processes log, through two rules:
 * **Move, re-check, delete.** A local blob is first renamed into the store's ``tmp/``;
   if it turns out to have been touched meanwhile it is put back. A writer whose touch
   finds the blob gone simply stores it again.
+* **Object stores** (no rename, no touch): the catalog's live set is read again after
+  the listing, and each candidate's last-modified time is read again just before it is
+  deleted; writers renew an old blob they reuse by rewriting it server-side
+  (``ObjectBlobStore.touch``). See docs/design.md for the one remaining window.
 
 Staging files in ``tmp/`` older than the grace period (by mtime) are removed too: they
 are what killed writers leave behind, while a live writer's file is young (every chunk
@@ -175,6 +179,8 @@ def collect(
                 young_bytes += size
         batch.clear()
 
+    remote = not isinstance(client.blobs, LocalBlobStore)
+    candidates: list[tuple[str, int]] = []
     with ThreadPoolExecutor(_REMOVE_THREADS) as pool:
         for digest, size, mtime in client.blobs.iter_blobs():  # streamed: stores can be huge
             if digest in needed:
@@ -183,10 +189,26 @@ def collect(
             elif mtime >= cutoff:
                 young += 1
                 young_bytes += size
+            elif remote:
+                candidates.append((digest, size))  # decided after the catalog's second read
             else:
                 batch.append((digest, size))
                 if len(batch) >= _BATCH:
                     settle(pool)
+        if candidates:
+            # Object stores cannot move a blob aside: read the live set again, so a
+            # version committed while we listed keeps its blobs, then re-check each
+            # blob's last-modified time just before deleting it (a writer that reuses
+            # an old blob renews it, see ObjectBlobStore.touch).
+            needed_now, _count = live_blobs(client)
+            for digest, size in candidates:
+                if digest in needed_now:
+                    kept += 1
+                    kept_bytes += size
+                else:
+                    batch.append((digest, size))
+                    if len(batch) >= _BATCH:
+                        settle(pool)
         settle(pool)
     removed.sort()
     temps = TempSweep()
@@ -214,7 +236,12 @@ def _remove(client: Client, digest: str, cutoff: float) -> bool:
     """Remove one blob unless it was touched after ``cutoff``; True if removed."""
     blobs: BlobStore = client.blobs
     if not isinstance(blobs, LocalBlobStore):
-        blobs.delete(digest)  # object stores: the grace period is the protection
+        modified = getattr(blobs, "modified", None)
+        if modified is not None:
+            now = modified(digest)
+            if now is None or now >= cutoff:
+                return False  # gone already, or renewed by a writer since the listing
+        blobs.delete(digest)
         return True
     final = blobs.path(digest)
     aside = blobs.tmp / f"gc-{os.getpid()}-{digest}"

@@ -123,15 +123,16 @@ def _project_option(func: F) -> F:
     )(func)
 
 
-_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+_CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(cls=_Group, context_settings=_CONTEXT)
 @click.option(
     "--store",
-    metavar="DIR",
+    metavar="STORE",
     default=None,
-    help="Store directory (default: $IPYARTIFACTS_STORE, else the user data directory).",
+    help="A store named in stores.toml / .ipyartifacts.toml, or a store directory "
+    "(default: $IPYARTIFACTS_STORE, the config's default, else the user data directory).",
 )
 @click.version_option(__version__, "--version", prog_name="ipyartifacts")
 @click.pass_context
@@ -592,3 +593,11 @@ def iter_commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> lis
         if isinstance(command, click.Group):
             out.extend(iter_commands(command, (*prefix, name)))
     return out
+
+
+# Command groups kept in their own modules, registered on the one grammar.
+from ipyartifacts.frontends.commands_copy import copy_command  # noqa: E402
+from ipyartifacts.frontends.commands_store import store_group  # noqa: E402
+
+store_group.add_command(copy_command)
+cli.add_command(store_group)

@@ -70,3 +70,7 @@ class BlobStore(Protocol):
     def iter_blobs(self) -> Iterator[BlobInfo]:
         """Every blob as ``(digest, size, modified)``."""
         ...
+
+    def sync(self) -> None:
+        """Make written blobs durable before a version naming them is committed."""
+        ...

@@ -30,6 +30,11 @@ _generation = 0
 _generation_lock = threading.Lock()
 
 
+def current_generation() -> int:
+    """The removal generation now (see :func:`forget_touches`)."""
+    return _generation
+
+
 def forget_touches() -> None:
     """Invalidate every remembered touch in this process (a blob was just removed)."""
     global _generation

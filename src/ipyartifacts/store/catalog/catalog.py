@@ -1,8 +1,12 @@
 """The catalog: projects, runs, collections, versions, aliases, tags and usage.
 
 Every method is one transaction. Writing transactions are marked so SQLite opens
-them with ``BEGIN IMMEDIATE``; version numbers are allocated inside the transaction
-that inserts the version, backed by ``UNIQUE(collection, number)`` and a retry.
+them with ``BEGIN IMMEDIATE``. A version's number comes from its collection's counter
+row (``collections.next_version``), locked and advanced inside the transaction that
+inserts the version: concurrent writers queue on that one row lock (PostgreSQL) or on
+the write lock (SQLite) instead of colliding on ``UNIQUE(collection, number)``. Aliases
+and tags are set with single ``INSERT ... ON CONFLICT`` statements. Driver errors leave
+as :class:`~ipyartifacts.errors.StoreError` (see ``catalog/errors.py``).
 """
 
 from __future__ import annotations
@@ -16,19 +20,20 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.exc import IntegrityError as DBIntegrityError
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ipyartifacts.errors import (
     ArtifactNotFoundError,
     ArtifactTypeMismatchError,
-    StoreError,
 )
 from ipyartifacts.store.catalog import _common
 from ipyartifacts.store.catalog import schema as s
 from ipyartifacts.store.catalog._common import COMMITTED, DELETED, actor, aware
-from ipyartifacts.store.catalog.dialect import WRITE, make_engine
-from ipyartifacts.store.catalog.migrations import apply_migrations
+from ipyartifacts.store.catalog.dialect import WRITE, insert_ignore, make_engine, upsert
+from ipyartifacts.store.catalog.errors import driver_errors, redact, translate
+from ipyartifacts.store.catalog.migrations import (
+    apply_migrations,
+    pending,
+)
 from ipyartifacts.store.catalog.queries import QueriesMixin
 from ipyartifacts.store.catalog.runs import RunsMixin
 from ipyartifacts.store.catalog.transfer import TransferMixin
@@ -36,8 +41,6 @@ from ipyartifacts.store.names import LATEST, dumps, version_number
 from ipyartifacts.store.records import VersionRecord
 
 __all__ = ["Catalog", "CommitRequest"]
-
-_RETRIES = 20
 
 
 class _Unset:
@@ -90,16 +93,23 @@ class Catalog(RunsMixin, QueriesMixin, TransferMixin):
     """SQL catalog over SQLite (embedded) or PostgreSQL (team)."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url = url  # may hold a password: show ``self.store`` instead
+        self.store = redact(url)
+        self._driver_errors = driver_errors(url)
+        unusable: tuple[type[BaseException], ...] = (*self._driver_errors, ImportError)
         try:
             self.engine: Engine = make_engine(url)
+        except unusable as exc:
+            raise translate(exc, url, "open") from exc
+        # Up to date (the usual case): a read, so opening takes no write or migration lock.
+        with self._read() as conn:
+            migrate = pending(conn)
+        if migrate:
             with self._write() as conn:
                 apply_migrations(conn)
-        except SQLAlchemyError as exc:
-            raise StoreError(
-                f"Cannot open the catalog at {url!r}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}",
-                store=url,
-            ) from exc
+
+    def __repr__(self) -> str:
+        return f"Catalog({self.store!r})"
 
     def close(self) -> None:
         self.engine.dispose()
@@ -111,10 +121,8 @@ class Catalog(RunsMixin, QueriesMixin, TransferMixin):
         try:
             with self.engine.connect() as conn, conn.begin():
                 yield conn
-        except OperationalError as exc:
-            raise StoreError(
-                f"Catalog read failed at {self.url!r}: {exc.orig}", store=self.url
-            ) from exc
+        except self._driver_errors as exc:
+            raise translate(exc, self.url, "read") from exc
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -123,12 +131,8 @@ class Catalog(RunsMixin, QueriesMixin, TransferMixin):
                 conn = raw.execution_options(**{WRITE: True})
                 with conn.begin():
                     yield conn
-        except OperationalError as exc:
-            raise StoreError(
-                f"Catalog write failed at {self.url!r}: {exc.orig}. If another process holds "
-                "the database for a long time, retry.",
-                store=self.url,
-            ) from exc
+        except self._driver_errors as exc:
+            raise translate(exc, self.url, "write") from exc
 
     # -- versions -----------------------------------------------------------------
 
@@ -329,44 +333,53 @@ class Catalog(RunsMixin, QueriesMixin, TransferMixin):
     def commit_version(self, req: CommitRequest) -> tuple[VersionRecord, bool]:
         """Commit a version, or return ``latest`` when its content is identical.
 
-        Returns ``(record, created)``.
+        Returns ``(record, created)``. One transaction, no retries: concurrent writers
+        of one collection queue on its counter row and commit one after the other.
         """
-        for _attempt in range(_RETRIES):
-            try:
-                with self._write() as conn:
-                    return self._commit(conn, req)
-            except DBIntegrityError:
-                continue  # another writer took the number (PostgreSQL): try the next one
-        raise StoreError(
-            f"Could not allocate a version number for {req.name!r} after {_RETRIES} attempts.",
-            store=self.url,
-        )
+        with self._write() as conn:
+            return self._commit(conn, req)
+
+    def _lock_collection(self, conn: Connection, pid: int, req: CommitRequest) -> int:
+        """Create the collection if it is new (race-free), lock its counter row, check its type."""
+        row = conn.execute(
+            select(s.collections.c.id, s.collections.c.type)
+            .where(s.collections.c.project_id == pid, s.collections.c.name == req.name)
+            .with_for_update()
+        ).first()
+        if row is None:
+            insert_ignore(
+                conn,
+                s.collections,
+                {
+                    "project_id": pid,
+                    "name": req.name,
+                    "type": req.type,
+                    "created_at": _common.utcnow(),
+                    "next_version": 0,
+                },
+                keys=["project_id", "name"],
+            )
+            row = conn.execute(
+                select(s.collections.c.id, s.collections.c.type)
+                .where(s.collections.c.project_id == pid, s.collections.c.name == req.name)
+                .with_for_update()
+            ).one()
+        coll, coll_type = row
+        if coll_type != req.type:
+            raise ArtifactTypeMismatchError(
+                f"Artifact {req.project}/{req.name} has type {coll_type!r}; cannot log a "
+                f"version of type {req.type!r}. Use another name, or type={coll_type!r}.",
+                expected=coll_type,
+                received=req.type,
+            )
+        return int(coll)
 
     def _commit(self, conn: Connection, req: CommitRequest) -> tuple[VersionRecord, bool]:
         now = _common.utcnow()
-        pid = self._project_id(conn, req.project, create=True)
-        coll_row = conn.execute(
-            select(s.collections.c.id, s.collections.c.type).where(
-                s.collections.c.project_id == pid, s.collections.c.name == req.name
-            )
-        ).first()
-        if coll_row is None:
-            coll = int(
-                conn.execute(
-                    s.collections.insert()
-                    .values(project_id=pid, name=req.name, type=req.type, created_at=now)
-                    .returning(s.collections.c.id)
-                ).scalar_one()
-            )
-        else:
-            coll, coll_type = coll_row
-            if coll_type != req.type:
-                raise ArtifactTypeMismatchError(
-                    f"Artifact {req.project}/{req.name} has type {coll_type!r}; cannot log a "
-                    f"version of type {req.type!r}. Use another name, or type={coll_type!r}.",
-                    expected=coll_type,
-                    received=req.type,
-                )
+        pid = self._ensure_project(conn, req.project)
+        # The counter row is locked before "is this the latest content?" is asked, so
+        # two writers of identical content cannot both decide it is new.
+        coll = self._lock_collection(conn, pid, req)
         latest = conn.execute(
             select(s.versions.c.id, s.versions.c.digest)
             .where(s.versions.c.collection_id == coll, self._live(now))
@@ -384,10 +397,15 @@ class Catalog(RunsMixin, QueriesMixin, TransferMixin):
                 self._edit(conn, vid, changes, by=req.run_id)
             created = False
         else:
-            top = conn.execute(
-                select(func.max(s.versions.c.number)).where(s.versions.c.collection_id == coll)
-            ).scalar()
-            number = 0 if top is None else top + 1
+            number = (
+                conn.execute(
+                    update(s.collections)
+                    .where(s.collections.c.id == coll)
+                    .values(next_version=s.collections.c.next_version + 1)
+                    .returning(s.collections.c.next_version)
+                ).scalar_one()
+                - 1
+            )
             vid = uuid.uuid4().hex
             conn.execute(
                 s.versions.insert().values(
@@ -421,35 +439,36 @@ class Catalog(RunsMixin, QueriesMixin, TransferMixin):
         add: Iterable[str] = (),
         remove: Iterable[str] = (),
     ) -> None:
-        for alias in remove:
-            conn.execute(
-                delete(s.aliases).where(
-                    s.aliases.c.collection_id == coll,
-                    s.aliases.c.alias == alias,
-                    s.aliases.c.version_id == vid,
+        adding = set(add)
+        # Rows are touched in one order (by alias) for every writer, removals and
+        # additions alike, so two transactions never wait on each other in a cycle.
+        for alias in sorted(adding | set(remove)):
+            if alias not in adding:
+                conn.execute(
+                    delete(s.aliases).where(
+                        s.aliases.c.collection_id == coll,
+                        s.aliases.c.alias == alias,
+                        s.aliases.c.version_id == vid,
+                    )
                 )
+                continue
+            # A custom alias names one version per collection: setting it moves it, in
+            # one statement (a delete-then-insert races another mover on PostgreSQL).
+            upsert(
+                conn,
+                s.aliases,
+                {"collection_id": coll, "alias": alias, "version_id": vid},
+                keys=["collection_id", "alias"],
+                update=["version_id"],
             )
-        for alias in add:
-            # A custom alias names one version per collection: setting it moves it.
-            conn.execute(
-                delete(s.aliases).where(
-                    s.aliases.c.collection_id == coll, s.aliases.c.alias == alias
-                )
-            )
-            conn.execute(s.aliases.insert().values(collection_id=coll, alias=alias, version_id=vid))
 
     def _set_tags(
         self, conn: Connection, vid: str, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> None:
-        for tag in remove:
+        for tag in sorted(remove):
             conn.execute(delete(s.tags).where(s.tags.c.version_id == vid, s.tags.c.tag == tag))
-        existing = set(
-            conn.execute(select(s.tags.c.tag).where(s.tags.c.version_id == vid)).scalars()
-        )
-        for tag in add:
-            if tag not in existing:
-                conn.execute(s.tags.insert().values(version_id=vid, tag=tag))
-                existing.add(tag)
+        for tag in sorted(set(add)):
+            insert_ignore(conn, s.tags, {"version_id": vid, "tag": tag}, keys=["version_id", "tag"])
 
     def _edit(self, conn: Connection, vid: str, changes: dict[str, Any], by: str | None) -> None:
         old = conn.execute(select(s.versions).where(s.versions.c.id == vid)).first()

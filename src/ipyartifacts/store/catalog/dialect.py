@@ -4,19 +4,25 @@ SQLite: WAL mode (a rollback journal with ``synchronous=FULL`` on a network file
 the user opted in to, see :mod:`ipyartifacts.store.fsdetect`), a generous busy timeout, foreign keys on, and every writing
 transaction opened with ``BEGIN IMMEDIATE`` so concurrent writers queue up instead of
 failing on lock upgrades. PostgreSQL: a transaction-scoped advisory lock serialises
-migrations; version-number races are settled by the UNIQUE constraint and a retry.
+migrations, and writers queue on row locks (``SELECT ... FOR UPDATE`` of a collection's
+counter row, which SQLite ignores because its writers are already serialised).
+
+Both speak ``INSERT ... ON CONFLICT``, but through their own SQLAlchemy ``insert``
+constructs: :func:`insert_ignore` and :func:`upsert` pick the right one, so the catalog
+never races a check-then-insert or a delete-then-insert.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.engine import Connection, Engine, create_engine
 from sqlalchemy.pool import NullPool
 
-__all__ = ["WRITE", "lock_for_migrations", "make_engine"]
+__all__ = ["WRITE", "insert_ignore", "lock_for_migrations", "make_engine", "upsert"]
 
 WRITE = "ipa_write"  # execution option marking a writing transaction
 _BUSY_TIMEOUT_S = 120.0
@@ -27,7 +33,8 @@ def make_engine(url: str) -> Engine:
     """Create an engine for a catalog URL (``sqlite:///...`` or ``postgresql+psycopg://...``)."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    # echo stays off: SQL logs would carry parameters, and engine logs the URL's host.
+    return create_engine(url, pool_pre_ping=True, echo=False, hide_parameters=True)
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -45,6 +52,7 @@ def _sqlite_engine(url: str) -> Engine:
         url,
         poolclass=NullPool,
         connect_args={"timeout": _BUSY_TIMEOUT_S, "check_same_thread": False},
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
@@ -69,3 +77,40 @@ def lock_for_migrations(conn: Connection) -> None:
     """Serialise concurrent migrators (SQLite's BEGIN IMMEDIATE already does)."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
+def insert_ignore(
+    conn: Connection, table: Table, values: Mapping[str, Any], keys: Sequence[str]
+) -> None:
+    """``INSERT ... ON CONFLICT (keys) DO NOTHING``: insert the row unless it exists.
+
+    On PostgreSQL a concurrent, uncommitted insert of the same key makes this wait for
+    that transaction, then do nothing, so a following ``SELECT`` finds the row.
+    """
+    conn.execute(_insert(conn, table).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    values: Mapping[str, Any],
+    keys: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE SET update = excluded.update``, atomically."""
+    stmt = _insert(conn, table).values(**values)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=keys, set_={name: stmt.excluded[name] for name in update}
+        )
+    )

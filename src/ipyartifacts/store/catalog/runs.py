@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
 from ipyartifacts.errors import ArtifactNotFoundError, ArtifactStateError
 from ipyartifacts.store.catalog import _common
 from ipyartifacts.store.catalog import schema as s
 from ipyartifacts.store.catalog._common import aware
+from ipyartifacts.store.catalog.dialect import insert_ignore
 from ipyartifacts.store.names import dumps
 from ipyartifacts.store.records import RunRecord, VersionRecord
 
@@ -45,24 +45,21 @@ class RunsMixin:
     # -- projects and runs --------------------------------------------------------
 
     def _project_id(self, conn: Connection, name: str, create: bool) -> int | None:
+        if create:
+            return self._ensure_project(conn, name)
+        return conn.execute(select(s.projects.c.id).where(s.projects.c.name == name)).scalar()
+
+    def _ensure_project(self, conn: Connection, name: str) -> int:
+        """The project's id, creating the project if it is new (race-free: ON CONFLICT)."""
         pid = conn.execute(select(s.projects.c.id).where(s.projects.c.name == name)).scalar()
-        if pid is not None or not create:
-            return pid
-        try:
-            # A savepoint, so a concurrent creator winning the race (PostgreSQL) costs a
-            # re-read instead of the whole transaction.
-            with conn.begin_nested():
-                return int(
-                    conn.execute(
-                        s.projects.insert()
-                        .values(name=name, created_at=_common.utcnow())
-                        .returning(s.projects.c.id)
-                    ).scalar_one()
-                )
-        except DBIntegrityError:
-            return int(
-                conn.execute(select(s.projects.c.id).where(s.projects.c.name == name)).scalar_one()
-            )
+        if pid is None:
+            # A concurrent creator's uncommitted row makes this wait, then do nothing.
+            values = {"name": name, "created_at": _common.utcnow()}
+            insert_ignore(conn, s.projects, values, keys=["name"])
+            pid = conn.execute(
+                select(s.projects.c.id).where(s.projects.c.name == name)
+            ).scalar_one()
+        return int(pid)
 
     def create_run(self, record: RunRecord) -> None:
         with self._write() as conn:
@@ -135,23 +132,14 @@ class RunsMixin:
     def _add_usage(
         self, conn: Connection, run_id: str, version_id: str, role: str, provenance: dict[str, Any]
     ) -> None:
-        exists = conn.execute(
-            select(s.usage.c.run_id).where(
-                s.usage.c.run_id == run_id,
-                s.usage.c.version_id == version_id,
-                s.usage.c.role == role,
-            )
-        ).first()
-        if exists is None:
-            conn.execute(
-                s.usage.insert().values(
-                    run_id=run_id,
-                    version_id=version_id,
-                    role=role,
-                    at=_common.utcnow(),
-                    provenance=dumps(provenance),
-                )
-            )
+        values = {
+            "run_id": run_id,
+            "version_id": version_id,
+            "role": role,
+            "at": _common.utcnow(),
+            "provenance": dumps(provenance),
+        }
+        insert_ignore(conn, s.usage, values, keys=["run_id", "version_id", "role"])
 
     def add_usage(
         self, run_id: str, version_id: str, role: str, provenance: dict[str, Any] | None = None

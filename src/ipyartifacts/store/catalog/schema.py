@@ -61,6 +61,9 @@ collections = Table(
     Column("type", String(128), nullable=False),
     Column("description", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The number the next version gets (migration 3). Writers lock this row, so they
+    # queue instead of colliding; it only grows, so deleted versions keep their numbers.
+    Column("next_version", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("project_id", "name", name="uq_collection_name"),
 )
 
