@@ -143,6 +143,7 @@ run.finish()
 
 MLFLOW_LOG = """
 import os, sys
+os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"  # a file store, like the others' local stores
 import mlflow
 mlflow.set_tracking_uri("file://" + os.path.join(sys.argv[2], "mlruns"))
 with mlflow.start_run() as run:
@@ -155,6 +156,7 @@ open(os.path.join(sys.argv[2], "last-run"), "w").write(run.info.run_id)
 
 MLFLOW_FETCH = """
 import os, sys
+os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"  # a file store, like the others' local stores
 import mlflow
 mlflow.set_tracking_uri("file://" + os.path.join(sys.argv[1], "mlruns"))
 run_id = open(os.path.join(sys.argv[1], "first-run")).read()
