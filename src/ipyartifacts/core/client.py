@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from ipyartifacts.errors import (
     SourceChangedError,
     StoreError,
 )
+from ipyartifacts.store import chunks as _chunks
 from ipyartifacts.store.blobs import BlobStore, LocalBlobStore
 from ipyartifacts.store.config import StoreLocation, resolve_store
 from ipyartifacts.store.hashing import hash_file
@@ -88,6 +90,10 @@ class Client:
         # digest -> the local file this process last staged it from: if the blob vanishes
         # before commit (deleted by hand, quarantined, reclaimed), it is stored again.
         self._sources: dict[str, Path] = {}
+        # Files at or above chunking.threshold are stored as content-defined chunks;
+        # digest -> chunk list key for those this process stored or read a manifest of.
+        self.chunking = _chunks.DEFAULT_PARAMS
+        self._chunked: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"Client(root={str(self.location.root)!r}, blobs={self.blobs.url!r})"
@@ -129,7 +135,7 @@ class Client:
         if not _regular(st):
             return None
         cached = self.stat_cache.lookup(st)
-        if cached is None or (need_blob and not self.blobs.touch(cached)):
+        if cached is None or (need_blob and not self._present(cached, st.st_size)):
             return None
         if need_blob:
             self._remember_source(cached, path)
@@ -149,10 +155,10 @@ class Client:
         started = time.time_ns()
         st = os.stat(path)
         cached = self.stat_cache.lookup(st) if _regular(st) else None
-        if cached is not None and self.blobs.touch(cached):  # touch: protect from a running GC
+        if cached is not None and self._present(cached, st.st_size):  # touch: protect from GC
             self._remember_source(cached, path)
             return cached, st.st_size
-        digest, size = self.blobs.put_file(path)
+        digest, size = self._put(path, st.st_size if _regular(st) else 0)
         if _regular(st) and size == st.st_size:
             self.stat_cache.record(st, digest, started)
         self._remember_source(digest, path)
@@ -216,9 +222,52 @@ class Client:
     def ingest_expected(self, path: Path, digest: str) -> None:
         """Store ``path`` whose digest was computed earlier; refuse it if it has changed."""
         self._remember_source(digest, path)
-        self.blobs.put_file(path, expected=digest)  # put-if-absent: a present blob is touched
+        size = _size_or_zero(path)
+        if size < self.chunking.threshold:
+            self.blobs.put_file(path, expected=digest)  # put-if-absent: a present one is touched
+        elif not self._present(digest, size, check=True):
+            self._put(path, size, expected=digest)
         if self.remote:
             self._keep_local(digest, path)
+
+    # -- big files as chunks (store/chunks.py) ---------------------------------------
+
+    def _put(self, path: Path, size: int, expected: str | None = None) -> tuple[str, int]:
+        """Store a file: one blob, or chunks + a chunk list at or above the threshold."""
+        if size < self.chunking.threshold:
+            return self.blobs.put_file(path, expected=expected)
+        digest, size, key = _chunks.put_chunked(self.blobs, path, self.chunking, expected)
+        with self._lock:
+            self._chunked[digest] = key
+        self.stat_cache.record_chunks(digest, key)
+        return digest, size
+
+    def chunk_list_of(self, digest: str, size: int) -> str | None:
+        """The chunk list a file of this digest and size is stored as here, if chunked."""
+        key = self._chunked.get(digest)
+        if key is None and size >= self.chunking.threshold:
+            key = self.stat_cache.chunks_of(digest)
+            if key is not None:
+                with self._lock:
+                    self._chunked[digest] = key
+        return key
+
+    def _present(self, digest: str, size: int, *, check: bool = False) -> bool:
+        """Touch the blob of a file (or its chunk list and chunks); False if any is absent."""
+        key = self.chunk_list_of(digest, size)
+        if key is not None:
+            return _chunks.touch_chunked(self.blobs, key, check=check)
+        return self.blobs.touch(digest, check=check)
+
+    def _with_chunks(self, entries: Iterable[ManifestEntry]) -> Iterator[ManifestEntry]:
+        """Entries naming the chunk list of each file stored as chunks."""
+        import dataclasses
+
+        for entry in entries:
+            key = None if entry.ref is not None else self.chunk_list_of(entry.digest, entry.size)
+            if key is not None and entry.chunks != key:
+                entry = dataclasses.replace(entry, chunks=key)
+            yield entry
 
     # -- manifests ------------------------------------------------------------------
 
@@ -254,6 +303,9 @@ class Client:
             )
         manifest = Manifest.from_bytes(data)
         with self._lock:
+            for entry in manifest:
+                if entry.chunks is not None:
+                    self._chunked[entry.digest] = entry.chunks
             self._manifests[key] = manifest
             while len(self._manifests) > 16:
                 self._manifests.popitem(last=False)
@@ -279,12 +331,12 @@ class Client:
         """Commit a version whose blobs are all stored. Returns ``(record, created)``."""
         from ipyartifacts.store.catalog import CommitRequest
 
-        manifest = Manifest(entries)
+        manifest = Manifest(self._with_chunks(entries))
         stored = [entry for entry in manifest if entry.ref is None]
         # touch, not exists: a blob named by a version about to commit must look fresh
         # to a concurrent GC (see LocalBlobStore.touch and ObjectBlobStore.touch).
         # Checked: a remembered touch cannot tell that the blob was removed since.
-        present = self._map(lambda e: self.blobs.touch(e.digest, check=True), stored)
+        present = self._map(lambda e: self._present(e.digest, e.size, check=True), stored)
         for entry, found in zip(stored, present, strict=True):
             if not found:
                 self._restore_blob(name, entry)
@@ -333,7 +385,7 @@ class Client:
                 source=str(source),
             )
         try:
-            self.blobs.put_file(source, expected=entry.digest)  # re-hashed while copied
+            self._put(source, entry.size, expected=entry.digest)  # re-hashed while copied
         except FileNotFoundError as exc:
             raise MissingBlobError(
                 f"Refusing to commit {name!r}: {where}, and the file it was added from, "
@@ -364,6 +416,10 @@ class Client:
         A remote store's blobs are read through the local LRU cache (``self.cache``):
         fetched once, verified against their digest, then served from disk.
         """
+        key = self._chunked.get(digest)
+        if key is not None:  # reassembled chunk by chunk, each verified
+            listing = _chunks.read_chunk_list(self.blobs, key)
+            return io.BufferedReader(_chunks.ChunkedReader(self.blobs, listing), 1 << 20)
         if not self.remote:
             return self.blobs.open(digest)
         try:
@@ -390,7 +446,9 @@ class Client:
             shutil.copyfileobj(src, out, 1 << 20)
 
     def local_blob_path(self, digest: str) -> Path | None:
-        """The local file of a blob (to memory-map), or None for remote stores."""
+        """The local file of a blob (to memory-map), or None for remote stores and chunks."""
+        if digest in self._chunked:
+            return None
         return self.blobs.local_path(digest)
 
     def resolve(self, project: str, name: str, alias: str) -> VersionRecord:

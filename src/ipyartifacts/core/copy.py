@@ -30,6 +30,7 @@ from ipyartifacts.errors import (
     SourceChangedError,
     StoreError,
 )
+from ipyartifacts.store.chunks import read_chunk_list
 from ipyartifacts.store.hashing import hash_bytes
 from ipyartifacts.store.manifest import Manifest
 
@@ -244,7 +245,13 @@ def _copy_blobs(
         manifests[digest] = data
         wanted.setdefault(digest, (label, len(data)))
         for entry in Manifest.from_bytes(data):
-            if entry.ref is None:
+            if entry.chunks is not None:  # chunked: its list and chunks travel, not the file
+                listing = read_chunk_list(src.blobs, entry.chunks)
+                what = f"{label} ({entry.path})"
+                wanted.setdefault(entry.chunks, (what, len(listing.to_bytes())))
+                for chunk, size in listing.chunks:
+                    wanted.setdefault(chunk, (what, size))
+            elif entry.ref is None:
                 wanted.setdefault(entry.digest, (f"{label} ({entry.path})", entry.size))
     # touch, not exists: a blob about to be named by a copied version must look fresh to
     # a concurrent GC at the destination.

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from ipyartifacts.errors import ArtifactNotFoundError, IntegrityError, StoreError
 from ipyartifacts.store.blobs import BlobStore, LocalBlobStore
 from ipyartifacts.store.blobs.local import TempSweep
+from ipyartifacts.store.chunks import ChunkList, read_chunk_list
 from ipyartifacts.store.hashing import hash_bytes
 from ipyartifacts.store.manifest import Manifest
 
@@ -150,10 +151,29 @@ def live_blobs(client: Client) -> tuple[set[str], int]:
                 store=client.blobs.url,
             ) from exc
         needed.update(entry.digest for entry in manifest)
+        for entry in manifest:
+            if entry.chunks is not None:  # a chunk is live while a live chunk list names it
+                needed.add(entry.chunks)
+                needed.update(d for d, _n in _chunk_list(client, entry.chunks, version).chunks)
     # Parts of distributed artifacts not finished yet: their blobs are stored, their
     # version is not committed, and finishing must still find them.
     needed.update(client.catalog.pending_part_digests())
+    for key in client.catalog.pending_part_chunk_lists():
+        needed.add(key)
+        needed.update(d for d, _n in _chunk_list(client, key, "a pending distributed part").chunks)
     return needed, len(manifests)
+
+
+def _chunk_list(client: Client, key: str, version: str) -> ChunkList:
+    try:
+        return read_chunk_list(client.blobs, key)
+    except (ArtifactNotFoundError, IntegrityError) as exc:
+        raise StoreError(
+            f"GC stopped without deleting anything: a chunk list of live version {version} "
+            f"cannot be read ({exc}). Log the file again or delete that version, then run "
+            "gc again.",
+            store=client.blobs.url,
+        ) from exc
 
 
 def collect(

@@ -37,6 +37,10 @@ class ManifestEntry:
         For reference entries, the URI the bytes live at; ``None`` for stored files.
     extra : dict
         Extra facts (ETag, version id, source URI, media type ...).
+    chunks : str | None
+        For a big file stored in content-defined chunks, the digest of its chunk list
+        blob (see ``store/chunks.py``); ``None`` when the file is one blob. Not part of
+        the version digest: the same bytes are the same version however stored.
     """
 
     path: str
@@ -44,6 +48,7 @@ class ManifestEntry:
     size: int
     ref: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=True)
+    chunks: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"digest": self.digest, "size": self.size}
@@ -51,6 +56,8 @@ class ManifestEntry:
             data["ref"] = self.ref
         if self.extra:
             data["extra"] = dict(self.extra)
+        if self.chunks is not None:
+            data["chunks"] = self.chunks
         return data
 
     @classmethod
@@ -71,8 +78,14 @@ class ManifestEntry:
                 path=path,
                 digest=digest,
             )
+        chunks = data.get("chunks")
+        if chunks is not None and (ref is not None or not is_digest(chunks)):
+            raise IntegrityError(
+                f"Manifest entry {path!r} names chunk list {chunks!r}, not a BLAKE3 digest.",
+                path=path,
+            )
         extra = data.get("extra") or {}
-        return cls(path=path, digest=digest, size=size, ref=ref, extra=dict(extra))
+        return cls(path=path, digest=digest, size=size, ref=ref, extra=dict(extra), chunks=chunks)
 
 
 class Manifest:

@@ -69,6 +69,11 @@ class StatCache:
                 " dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,"
                 " digest TEXT NOT NULL, hashed_ns INTEGER NOT NULL, PRIMARY KEY (dev, ino))"
             )
+            # digest of a big file -> its chunk list blob (store/chunks.py): a re-log of
+            # an unchanged big file then touches its chunks instead of re-reading it.
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS chunk_lists (digest TEXT PRIMARY KEY, list TEXT)"
+            )
         except sqlite3.Error:
             return None
         self._local.conn = conn
@@ -129,3 +134,22 @@ class StatCache:
         except sqlite3.Error:
             with contextlib.suppress(sqlite3.Error):
                 db.execute("ROLLBACK")
+
+    def record_chunks(self, digest: str, key: str) -> None:
+        """Remember that the file ``digest`` is stored as chunk list ``key``."""
+        db = self._db()
+        if db is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("INSERT OR REPLACE INTO chunk_lists VALUES (?, ?)", (digest, key))
+
+    def chunks_of(self, digest: str) -> str | None:
+        """The chunk list this machine stored the file ``digest`` as, if any."""
+        db = self._db()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT list FROM chunk_lists WHERE digest = ?", (digest,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return None if row is None else str(row[0])

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ipyartifacts.errors import ArtifactNotFoundError, SourceChangedError, StoreError
+from ipyartifacts.store.durable import Durability
 from ipyartifacts.store.hashing import CHUNK_SIZE, hash_bytes, is_digest, iter_chunks, new_hasher
 
 __all__ = ["FRESH_SECONDS", "LocalBlobStore", "TempSweep", "forget_touches"]
@@ -68,7 +69,11 @@ class LocalBlobStore:
         self.url = self.root.resolve().as_uri()
         self.root.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
-        self.wrote_since_sync = False
+        self.durability = Durability(self._root_str)
+
+    @property
+    def wrote_since_sync(self) -> bool:
+        return self.durability.pending
 
     def __repr__(self) -> str:
         return f"LocalBlobStore({str(self.root)!r})"
@@ -136,7 +141,7 @@ class LocalBlobStore:
         os.chmod(tmp_path, 0o444)
         os.replace(tmp_path, final)
         self._remember(digest, stamp)  # just written: its mtime is fresh
-        self.wrote_since_sync = True
+        self.durability.wrote(str(final))
 
     def _temp(self) -> tuple[int, str]:
         return tempfile.mkstemp(dir=self.tmp, prefix="put-")
@@ -227,10 +232,9 @@ class LocalBlobStore:
                     yield digest, st.st_size, st.st_mtime
 
     def sync(self) -> None:
-        """Flush written blobs to disk before a version naming them is committed."""
-        if self.wrote_since_sync:
-            os.sync()
-            self.wrote_since_sync = False
+        """Flush the blobs written since the last call to disk (a version naming them is
+        about to commit): ``syncfs`` of the store's filesystem, never a global ``sync``."""
+        self.durability.flush()
 
     def clear_stale_temp(self, older_than: float, dry_run: bool = False) -> TempSweep:
         """Remove temp files older than ``older_than`` seconds (by mtime) from ``tmp/``.

@@ -180,3 +180,13 @@ class DistributedMixin:
                     if "ref" not in data:
                         found.add(data["digest"])
         return found
+
+    def pending_part_chunk_lists(self) -> set[str]:
+        """Chunk-list blobs of big files a pending part names (their chunks stay live too)."""
+        found: set[str] = set()
+        with self._read() as conn:
+            for (text,) in conn.execute(select(s.distributed_parts.c.entries)):
+                for data in json.loads(text).values():
+                    if data.get("chunks"):
+                        found.add(data["chunks"])
+        return found

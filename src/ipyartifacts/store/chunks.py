@@ -1,0 +1,215 @@
+"""Content-defined chunking of big files, above the BlobStore protocol.
+
+A file at or above ``ChunkParams.threshold`` is cut by FastCDC (``pyfastcdc``, chosen by
+measurement, see docs/design.md) into chunks of ~1 MiB on average; each chunk is an
+ordinary blob (put/get by its BLAKE3 digest through any :class:`BlobStore`), and the
+file is a small *chunk list* blob naming them in order. The file's own digest is the
+BLAKE3 of its whole bytes, as for any file, so manifests, ``verify`` and version
+digests keep their meaning; a manifest entry names its chunk list in ``chunks``.
+
+Boundaries depend on content only, so a 1 MiB edit in a 1 GiB file changes one or two
+chunks and the next version stores about 1 MiB; an object store receives only the new
+chunks, since presence is asked chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ipyartifacts.errors import IntegrityError, SourceChangedError, StoreError
+from ipyartifacts.store.hashing import hash_bytes, is_digest, new_hasher
+
+if TYPE_CHECKING:
+    from ipyartifacts.store.blobs import BlobStore
+
+__all__ = ["CHUNK_LIST_FORMAT", "ChunkList", "ChunkParams", "ChunkedReader", "put_chunked"]
+
+CHUNK_LIST_FORMAT = "ipyartifacts.chunks/1"
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    """When to chunk and how big chunks are (FastCDC min / average / max, bytes)."""
+
+    threshold: int = 64 << 20
+    min_size: int = 256 << 10
+    avg_size: int = 1 << 20
+    max_size: int = 4 << 20
+
+
+DEFAULT_PARAMS = ChunkParams()
+
+
+@dataclass(frozen=True)
+class ChunkList:
+    """A chunked file: its whole-file digest and size, and its chunks in order."""
+
+    digest: str
+    size: int
+    chunks: tuple[tuple[str, int], ...]
+
+    def to_bytes(self) -> bytes:
+        body = {
+            "format": CHUNK_LIST_FORMAT,
+            "digest": self.digest,
+            "size": self.size,
+            "chunks": [list(c) for c in self.chunks],
+        }
+        return json.dumps(body, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, key: str) -> ChunkList:
+        """Parse (and check) the chunk list stored as blob ``key``."""
+        try:
+            body: Any = json.loads(data)
+            chunks = tuple((str(d), int(n)) for d, n in body["chunks"])
+            result = cls(str(body["digest"]), int(body["size"]), chunks)
+            ok = body.get("format") == CHUNK_LIST_FORMAT
+        except (ValueError, TypeError, KeyError) as exc:
+            raise IntegrityError(f"Chunk list {key[:12]}... is not readable.", digest=key) from exc
+        if (
+            not ok
+            or not is_digest(result.digest)
+            or not all(is_digest(d) and n > 0 for d, n in chunks)
+            or sum(n for _d, n in chunks) != result.size
+        ):
+            raise IntegrityError(f"Chunk list {key[:12]}... is malformed.", digest=key)
+        return result
+
+
+def read_chunk_list(blobs: BlobStore, key: str) -> ChunkList:
+    """The chunk list stored as ``key``, verified against its digest."""
+    with blobs.open(key) as stream:
+        data = stream.read()
+    if hash_bytes(data) != key:
+        blobs.quarantine(key)
+        raise IntegrityError(
+            f"Chunk list {key[:12]}... is corrupt (does not match its digest); it was moved "
+            "to quarantine. Log the file again to repair the store.",
+            digest=key,
+        )
+    return ChunkList.from_bytes(data, key)
+
+
+def _cuts(view: memoryview, params: ChunkParams) -> Iterator[memoryview]:
+    from pyfastcdc import FastCDC  # imported on first big file only
+
+    cdc = FastCDC(params.avg_size, min_size=params.min_size, max_size=params.max_size)
+    for chunk in cdc.cut_buf(view):
+        yield view[chunk.offset : chunk.offset + chunk.length]
+
+
+def put_chunked(
+    blobs: BlobStore,
+    source: Path,
+    params: ChunkParams = DEFAULT_PARAMS,
+    expected: str | None = None,
+) -> tuple[str, int, str]:
+    """Store ``source`` as chunks plus a chunk list; return ``(digest, size, list key)``.
+
+    The file is memory-mapped and read once: each chunk is copied out, hashed (its
+    digest) while the whole-file hash advances over the same bytes in a second thread,
+    and stored only if the store lacks it (an existing chunk is touched). With
+    ``expected``, bytes hashing otherwise raise SourceChangedError before the chunk
+    list is stored, so no version can name them.
+    """
+    import mmap
+
+    whole = new_hasher()
+    chunks: list[tuple[str, int]] = []
+    with open(source, "rb") as f, ThreadPoolExecutor(1) as pool:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            raise StoreError(f"{str(source)!r} is empty: nothing to chunk.")
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            view = memoryview(mapped)
+            try:
+                for piece in _cuts(view, params):
+                    data = bytes(piece)  # a private copy: both hashes see the same bytes
+                    running = pool.submit(whole.update, data)
+                    digest = hash_bytes(data)
+                    if not blobs.touch(digest, check=True):
+                        blobs.put_bytes(data)
+                    chunks.append((digest, len(data)))
+                    running.result()
+                    del piece
+            finally:
+                view.release()
+    file_digest = str(whole.hexdigest())
+    total = sum(n for _d, n in chunks)
+    if expected is not None and file_digest != expected:
+        raise SourceChangedError(
+            f"{str(source)!r} changed after it was added to the artifact (its digest was "
+            f"{expected[:12]}..., now {file_digest[:12]}...). Add it again.",
+            digest=file_digest,
+            path=str(source),
+        )
+    key = blobs.put_bytes(ChunkList(file_digest, total, tuple(chunks)).to_bytes())
+    return file_digest, total, key
+
+
+def touch_chunked(blobs: BlobStore, key: str, *, check: bool = False) -> bool:
+    """Touch a chunk list and every chunk it names; False if any is absent or unreadable."""
+    if not blobs.touch(key, check=check):
+        return False
+    try:
+        listing = read_chunk_list(blobs, key)
+    except (IntegrityError, StoreError, OSError):
+        return False
+    return all(blobs.touch(d, check=check) for d, _n in listing.chunks)
+
+
+class ChunkedReader(io.RawIOBase):
+    """The bytes of a chunked file, streamed chunk by chunk, each verified on read.
+
+    A chunk whose bytes do not match its digest is quarantined and IntegrityError is
+    raised: nothing unverified is returned, and re-logging the file repairs the store.
+    """
+
+    def __init__(self, blobs: BlobStore, listing: ChunkList) -> None:
+        super().__init__()
+        self._blobs = blobs
+        self._chunks = iter(listing.chunks)
+        self._buffer = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def _next(self) -> bool:
+        for digest, _size in self._chunks:
+            with self._blobs.open(digest) as stream:
+                data = stream.read()
+            if hash_bytes(data) != digest:
+                self._blobs.quarantine(digest)
+                raise IntegrityError(
+                    f"Stored chunk {digest[:12]}... is corrupt; it was moved to quarantine. "
+                    "Log the file again to repair the store.",
+                    digest=digest,
+                )
+            self._buffer = memoryview(data)
+            return True
+        return False
+
+    def readinto(self, buffer: Any) -> int:
+        if not self._buffer and not self._next():
+            return 0
+        n = min(len(buffer), len(self._buffer))
+        buffer[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return self.readall()
+        if not self._buffer and not self._next():
+            return b""
+        out = bytes(self._buffer[:size])
+        self._buffer = self._buffer[size:]
+        return out
