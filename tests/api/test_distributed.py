@@ -142,5 +142,5 @@ def test_migration_5_applies_to_a_store_made_before_it(store: Path) -> None:
         versions = sorted(conn.execute(text("SELECT version FROM ipa_schema_migrations")).scalars())
         rows = conn.execute(text("SELECT count(*) FROM run_history")).scalar()
     engine.dispose()
-    assert versions == [1, 2, 5]
+    assert versions == [1, 2, 3, 4, 5]
     assert rows == 1

@@ -176,7 +176,7 @@ def test_nodes_carry_the_details_panel_facts(model: ipyartifacts.Artifact) -> No
     assert (info["type"], info["aliases"], info["created_by"]) == ("model", ["latest"], "train-run")
     assert info["size"] == model.size
     assert info["qualified_name"] == "lin/model:v0"
-    assert info["created_at"] == model.created_at.isoformat(timespec="seconds")
+    assert info["created_at"] == model.created_datetime.isoformat(timespec="seconds")
     assert info["created_at"].endswith("+00:00")  # an offset, so browsers convert it
     run_info = nodes["train-run"]["info"]
     assert run_info is not None
