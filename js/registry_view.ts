@@ -91,7 +91,7 @@ export function renderLinks(row: CollectionRow): HTMLElement {
 export function renderTable(reg: RegistryState, rows: CollectionRow[], opened: string | null, onToggle: (name: string) => void): HTMLElement {
   const aliasCols = reg.alias_columns;
   const headCells = ["collection", "type", "links", "latest", ...aliasCols, "tags", "description"];
-  const thead = el("thead", {}, [el("tr", {}, headCells.map((h) => el("th", { text: h })))]);
+  const thead = el("thead", {}, [el("tr", {}, headCells.map((h) => el("th", { text: h, cls: h === "links" ? "ipa-num" : "" })))]);
   const tbody = el("tbody");
   for (const row of rows) {
     const isOpen = row.name === opened;
@@ -102,7 +102,7 @@ export function renderTable(reg: RegistryState, rows: CollectionRow[], opened: s
       attrs: { type: "button", "aria-expanded": String(isOpen) },
     });
     toggle.addEventListener("click", () => onToggle(row.name));
-    const version = (v: string | null) => el("td", { cls: v ? "ipa-mono" : "ipa-muted", text: v ?? "–" });
+    const version = (v: string | null) => el("td", { cls: v ? "ipa-mono" : "ipa-muted", text: v ?? "-" });
     const tr = el("tr", { cls: "ipa-reg-row", attrs: { "data-collection": row.name } }, [
       el("td", {}, [toggle]),
       el("td", { text: row.type }),

@@ -149,6 +149,8 @@ def test_linked_version_shows_its_source_and_opens_it(
     ov = view.overview
     assert ov["qualified_name"] == "wandb-registry-model/classifier:v1"
     assert ov["links"] == []
+    assert "ipyartifacts.init(project='zoo')" in ov["snippet"]
+    assert "use_artifact('wandb-registry-model/classifier:v1')" in ov["snippet"]
     assert ov["source"] == {
         "project": "zoo",
         "name": "clf",

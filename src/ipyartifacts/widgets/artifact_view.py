@@ -93,10 +93,15 @@ class Overview(TypedDict):
 
 
 def usage_snippet(artifact: Artifact) -> str:
-    """Python that uses this version from another run (shown with a copy button)."""
+    """Python that uses this version from another run (shown with a copy button).
+
+    A link is used by its registry name from a run in its source's project (a run never
+    lives in a registry's ``wandb-registry-...`` project).
+    """
+    project = artifact.source_project if artifact.is_link else artifact.project
     return (
         "import ipyartifacts\n\n"
-        f"run = ipyartifacts.init(project={artifact.project!r})\n"
+        f"run = ipyartifacts.init(project={project!r})\n"
         f"artifact = run.use_artifact({artifact.qualified_name!r})\n"
         "path = artifact.download()\n"
     )
