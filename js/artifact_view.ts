@@ -26,6 +26,23 @@ interface RunInfo {
   state: string;
 }
 
+/** One registry link of a source version (LinkInfo in widgets/artifact_view.py). */
+export interface LinkInfo {
+  registry: string;
+  collection: string;
+  version: string;
+  aliases: string[];
+  qualified_name: string;
+}
+
+/** The logged version a link points at (SourceInfo in widgets/artifact_view.py). */
+export interface SourceInfo {
+  project: string;
+  name: string;
+  version: string;
+  qualified_name: string;
+}
+
 interface Overview {
   name: string;
   qualified_name: string;
@@ -43,7 +60,8 @@ interface Overview {
   used_by: RunInfo[];
   ttl_seconds: number | null;
   expires_at: string | null;
-  links: string[];
+  links: LinkInfo[];
+  source?: SourceInfo | null;
   snippet: string;
   state?: string;
 }
@@ -94,7 +112,41 @@ function runText(run: RunInfo): string {
   return `${run.name} · ${run.job_type ?? "run"} · ${run.id} (${run.state})`;
 }
 
-export function renderOverview(ov: Overview, usedByCount = ov.used_by?.length ?? 0): HTMLElement {
+/** Registry rows of the Overview: a link's source, or a source version's links; each with an
+ * "Open" button (when `onOpen` is given) that shows that version in this view. */
+export function renderRegistry(ov: Overview, onOpen?: (name: string) => void): HTMLElement[] {
+  const openButton = (name: string, label: string) => {
+    const b = el("button", { cls: "ipa-button ipa-open", text: "Open", title: label, attrs: { type: "button", "data-open": name } });
+    b.addEventListener("click", () => onOpen?.(name));
+    return b;
+  };
+  const out: HTMLElement[] = [];
+  const source = ov.source ?? null;
+  if (source) {
+    const value = el("span", { cls: "ipa-ov-value ipa-ov-source" }, [
+      el("span", { cls: "ipa-mono", text: source.qualified_name, title: "the logged version this link points at" }),
+    ]);
+    if (onOpen) value.appendChild(openButton(source.qualified_name, `Show ${source.qualified_name} here`));
+    out.push(el("span", { cls: "ipa-ov-label", text: "linked from" }), value);
+  }
+  const links = ov.links ?? [];
+  if (links.length > 0) {
+    const list = el("span", { cls: "ipa-ov-value ipa-ov-links" });
+    for (const link of links) {
+      const row = el("span", { cls: "ipa-ov-link", attrs: { "data-link": link.qualified_name } }, [
+        el("span", { cls: "ipa-chip ipa-chip-link", text: `registry ${link.registry}`, title: "registry" }),
+        el("span", { cls: "ipa-mono ipa-ov-link-name", text: `${link.collection}:${link.version}`, title: link.qualified_name }),
+        ...link.aliases.map((a) => el("span", { cls: "ipa-chip ipa-chip-alias", text: a, title: "alias of the link" })),
+      ]);
+      if (onOpen) row.appendChild(openButton(link.qualified_name, `Show ${link.qualified_name} here`));
+      list.appendChild(row);
+    }
+    out.push(el("span", { cls: "ipa-ov-label", text: `linked in (${formatCount(links.length)})` }), list);
+  }
+  return out;
+}
+
+export function renderOverview(ov: Overview, usedByCount = ov.used_by?.length ?? 0, onOpen?: (name: string) => void): HTMLElement {
   const title = el("div", { cls: "ipa-ov-title" }, [
     el("span", { cls: "ipa-ov-name", text: ov.qualified_name }),
     el("span", { cls: "ipa-chip ipa-chip-type", text: ov.type, title: "type" }),
@@ -133,13 +185,7 @@ export function renderOverview(ov: Overview, usedByCount = ov.used_by?.length ??
     el("span", { cls: "ipa-ov-label", text: "TTL" }),
     el("span", { cls: "ipa-ov-value ipa-ov-ttl", text: ttlText(ov.ttl_seconds ?? null, ov.expires_at ?? null), title: ov.expires_at ?? "" }),
   );
-  const links = ov.links ?? [];
-  if (links.length > 0) {
-    grid.append(
-      el("span", { cls: "ipa-ov-label", text: "registry" }),
-      el("span", { cls: "ipa-ov-value ipa-ov-links" }, links.map((l) => el("span", { cls: "ipa-chip ipa-chip-link ipa-mono", text: l, title: "linked in the registry" }))),
-    );
-  }
+  grid.append(...renderRegistry(ov, onOpen));
   const parts: HTMLElement[] = [title];
   if (ov.description) parts.push(el("p", { cls: "ipa-ov-description", text: ov.description }));
   parts.push(grid);
@@ -200,10 +246,15 @@ function render({ model, el: host }: RenderProps<ArtifactModel>): () => void {
   let lineage: LineageView | null = null;
   const built = new Set<Tab>();
 
+  // Open a link's source (or one of a version's links) in this view; Python checks the
+  // name is one the Overview shows, then pushes the new version's traits.
+  const openVersion = (name: string) => {
+    void rpc.request({ type: "open", target: "overview", name } as never).catch(() => undefined);
+  };
   const buildOverview = () => {
     const ov = model.get("overview");
     headerName.textContent = ov.qualified_name;
-    panels.get("overview")!.replaceChildren(renderOverview(ov, model.get("used_by_count")));
+    panels.get("overview")!.replaceChildren(renderOverview(ov, model.get("used_by_count"), openVersion));
   };
   const buildVersions = () => {
     const count = model.get("versions_count");

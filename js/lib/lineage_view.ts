@@ -60,6 +60,8 @@ export class LineageView {
       el("span", { text: "artifact version" }),
       el("span", { cls: "ipa-swatch ipa-kind-run" }),
       el("span", { text: "run" }),
+      el("span", { cls: "ipa-swatch ipa-kind-link" }),
+      el("span", { text: "registry link" }),
     ]);
     const button = (cls: string, text: string, title: string, action: () => void) => {
       const b = el("button", { cls: `ipa-button ${cls}`, text, title, attrs: { type: "button" } });
@@ -257,10 +259,11 @@ export class LineageView {
       valueEl.dataset.fact = label;
       facts.append(el("span", { cls: "ipa-details-label", text: label }), valueEl);
     };
-    const kindText = node.kind === "artifact" ? "artifact version" : node.kind;
+    const kindText = node.kind === "artifact" ? "artifact version" : node.kind === "link" ? "registry link" : node.kind;
     fact("kind", kindText);
     if (info?.qualified_name) fact("name", info.qualified_name);
-    if (node.kind === "artifact" && info) {
+    if (node.kind === "link" && info?.source) fact("linked from", info.source);
+    if ((node.kind === "artifact" || node.kind === "link") && info) {
       if (info.type) fact("type", info.type);
       const chips = el("span", { cls: "ipa-chips" }, [
         ...info.aliases.map((a) => el("span", { cls: "ipa-chip ipa-chip-alias", text: a })),
@@ -414,9 +417,12 @@ export class LineageView {
     ctx.strokeStyle = color;
     ctx.fillStyle = color;
     ctx.lineWidth = 1.5;
+    // An edge into a registry link is dashed: a link copies nothing, it points.
+    const links = new Set(placement.nodes.filter((p) => p.node.kind === "link").map((p) => p.node.id));
     for (const edge of placement.edges) {
       const pts = edge.points;
       if (pts.length < 2) continue;
+      ctx.setLineDash(links.has(edge.target) ? [5, 4] : []);
       ctx.beginPath();
       ctx.moveTo(pts[0].x, pts[0].y);
       for (let i = 1; i < pts.length - 1; i++) {
@@ -427,6 +433,7 @@ export class LineageView {
       const end = pts[pts.length - 1];
       ctx.lineTo(end.x, end.y);
       ctx.stroke();
+      ctx.setLineDash([]);
       const prev = pts[pts.length - 2];
       const angle = Math.atan2(end.y - prev.y, end.x - prev.x);
       ctx.beginPath();

@@ -178,7 +178,8 @@ export type Response =
 
 // -- LineageGraph (synced traits, not messages) -----------------------------------------------
 
-export type NodeKind = "artifact" | "run" | "cluster";
+/** "link": a registry link of a version (its only edge comes from its source version). */
+export type NodeKind = "artifact" | "run" | "cluster" | "link";
 
 export interface ClusterMember {
   id: string;
@@ -212,6 +213,8 @@ export interface NodeInfo {
   job_type: string | null;
   state: string | null;
   qualified_name: string | null;
+  /** A link's source version, project/name:vN (null otherwise). */
+  source?: string | null;
 }
 
 export interface MembersRequest {

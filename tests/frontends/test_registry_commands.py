@@ -17,7 +17,7 @@ from IPython.testing import globalipapp
 import ipyartifacts
 from ipyartifacts.frontends.cli import cli
 from ipyartifacts.frontends.results import VersionView
-from ipyartifacts.frontends.results_registry import RegistriesView
+from ipyartifacts.frontends.results_registry import RegistriesView, RegistryView
 from tests.helpers import write
 
 
@@ -199,3 +199,22 @@ def test_magics_link_registry_ls_and_use_through_the_link(
     assert type(failed.error_in_exec).__name__ == "UsageError"
     assert "has no version 'nope'" in str(failed.error_in_exec)
     assert "Traceback" not in capsys.readouterr().out
+
+
+def test_magic_registry_show_displays_the_registry_widget(
+    ip: InteractiveShell, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipyartifacts.frontends import results as _results
+
+    write(work / "model.pt", "weights")
+    assert ip.run_cell("%artifact log model.pt --name clf --type model").success
+    assert ip.run_cell("%artifact link clf:v0 wandb-registry-model/classifier").success
+    shown = ip.run_cell("%artifact registry show model", store_history=True).result
+    assert isinstance(shown, RegistryView)
+    assert _results.WIDGET_MIME not in shown._repr_mimebundle_()  # no kernel: text and HTML
+    monkeypatch.setattr(_results, "_in_kernel", lambda: True)
+    bundle = shown._repr_mimebundle_()
+    assert {"text/plain", "text/html", _results.WIDGET_MIME} <= set(bundle)
+    widget = shown.widget()
+    assert type(widget).__name__ == "RegistryView"
+    assert [r["name"] for r in widget.collections] == ["classifier"]

@@ -157,7 +157,7 @@ def test_public_objects_display_through_ipython(
 
 
 def test_overview_lists_users_ttl_and_registry_links(
-    versions: list[ipyartifacts.Artifact], monkeypatch: pytest.MonkeyPatch
+    versions: list[ipyartifacts.Artifact],
 ) -> None:
     from datetime import timedelta
 
@@ -175,19 +175,8 @@ def test_overview_lists_users_ttl_and_registry_links(
     assert ov["expires_at"] is not None
     assert ov["expires_at"].endswith("+00:00")
     assert ov["created_at"].endswith("+00:00")  # an offset: the browser shows local time
-    assert ov["links"] == []  # no registry in this store (yet)
-    # When the Registry lands, `linked_artifacts` lights the links up.
-    monkeypatch.setattr(
-        ipyartifacts.Artifact,
-        "linked_artifacts",
-        property(
-            lambda self: [type("Link", (), {"qualified_name": "wandb-registry-model/prod:v0"})()]
-        ),
-        raising=False,
-    )
-    assert ArtifactView(ipyartifacts.Api().artifact("av/model:v2")).overview["links"] == [
-        "wandb-registry-model/prod:v0"
-    ]
+    assert ov["links"] == []  # not linked anywhere (tests/widgets/test_registry_view.py)
+    assert ov["source"] is None
 
 
 def test_a_displayed_version_refreshes_when_the_store_changes(

@@ -186,3 +186,50 @@ def test_nodes_carry_the_details_panel_facts(model: ipyartifacts.Artifact) -> No
         None,
     )
     assert nodes["10 runs"]["info"] is None
+
+
+# -- registry links ---------------------------------------------------------------------------
+
+
+def test_a_source_version_draws_its_registry_links(model: ipyartifacts.Artifact) -> None:
+    linked = model.link("wandb-registry-model/classifier", aliases=["production"])
+    widget = LineageGraph(model, depth=1, cluster_at=20)
+    nodes = {n["id"]: n for n in widget.graph["nodes"]}
+    link_id = node_id(linked)
+    assert link_id.startswith("link:")
+    assert link_id != node_id(model)  # a link shares its source's version id, not its node
+    link = nodes[link_id]
+    assert link["kind"] == "link"
+    assert link["label"] == "classifier:v0"
+    assert link["sub"] == "registry model · model"
+    assert link["info"]["source"] == "lin/model:v0"
+    assert link["info"]["aliases"] == ["latest", "production"]
+    edges = {(e["source"], e["target"]) for e in widget.graph["edges"]}
+    assert (node_id(model), link_id) in edges
+    assert nodes[node_id(model)]["info"]["source"] is None
+
+
+def test_a_linked_version_centres_with_its_source_upstream(model: ipyartifacts.Artifact) -> None:
+    model.link("wandb-registry-model/classifier")
+    linked = ipyartifacts.Api().artifact("wandb-registry-model/classifier:latest")
+    widget = LineageGraph(linked, depth=2, cluster_at=20)
+    nodes = {n["id"]: n for n in widget.graph["nodes"]}
+    center = nodes[node_id(linked)]
+    assert center["center"] is True
+    assert center["kind"] == "link"
+    assert nodes[node_id(model)]["kind"] == "artifact"
+    labels = {n["label"] for n in nodes.values()}
+    assert "train-run" in labels  # two steps up: source version, then the run that logged it
+    edges = {(e["source"], e["target"]) for e in widget.graph["edges"]}
+    assert (node_id(model), node_id(linked)) in edges
+    # Re-centre on the source from the link's graph.
+    widget.center = node_id(model)
+    assert widget.center_object == model
+    assert not widget.center_object.is_link
+
+
+def test_a_cluster_of_runs_and_links_says_so(model: ipyartifacts.Artifact) -> None:
+    model.link("wandb-registry-model/classifier")
+    widget = LineageGraph(model, depth=1)
+    labels = {n["label"] for n in widget.graph["nodes"]}
+    assert "11 runs and links" in labels

@@ -85,7 +85,8 @@ def registry_ls(fe: Frontend) -> RegistriesView:
 
 
 def registry_show(fe: Frontend, name: str) -> RegistryView:
-    return RegistryView(_info(fe.api().registry(name)))
+    registry = fe.api().registry(name)
+    return RegistryView(_info(registry), source=registry)
 
 
 def registry_create(

@@ -7,7 +7,7 @@ Like every result (:mod:`ipyartifacts.frontends.results`): ``to_data()`` for ``-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -85,9 +85,18 @@ class RegistryView(Result):
 
     registry: RegistryInfo
     note: str | None = None
+    #: The Registry itself, for the widget (None: text and HTML only).
+    source: Any = field(default=None, compare=False)
 
     def _summary(self) -> str:
         return self.registry.full_name
+
+    def widget(self) -> Any:
+        if self.source is None:
+            return None
+        from ipyartifacts.widgets import RegistryView as RegistryWidget
+
+        return RegistryWidget(self.source)
 
     def to_data(self) -> dict[str, Any]:
         return self.registry.to_data()

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ipyartifacts.widgets.diff_view import DiffView
     from ipyartifacts.widgets.file_browser import FileBrowser
     from ipyartifacts.widgets.lineage_graph import LineageGraph
+    from ipyartifacts.widgets.registry_view import RegistryView
     from ipyartifacts.widgets.table_preview import TablePreview
     from ipyartifacts.widgets.version_table import VersionTable
 
@@ -20,6 +21,7 @@ __all__ = [
     "DiffView",
     "FileBrowser",
     "LineageGraph",
+    "RegistryView",
     "TablePreview",
     "VersionTable",
 ]
@@ -29,6 +31,7 @@ _LAZY = {
     "DiffView": "ipyartifacts.widgets.diff_view",
     "FileBrowser": "ipyartifacts.widgets.file_browser",
     "LineageGraph": "ipyartifacts.widgets.lineage_graph",
+    "RegistryView": "ipyartifacts.widgets.registry_view",
     "TablePreview": "ipyartifacts.widgets.table_preview",
     "VersionTable": "ipyartifacts.widgets.version_table",
 }

@@ -3,7 +3,8 @@
 ``Artifact._repr_mimebundle_`` and ``Run._repr_mimebundle_`` call :func:`mimebundle`. The
 bundle always carries ``text/plain`` and a self-contained, escaped ``text/html`` summary (so
 saved notebooks read well on GitHub or nbviewer without a kernel); in a kernel it also carries
-the widget view (ArtifactView for versions, LineageGraph for runs).
+the widget view (ArtifactView for versions, LineageGraph for runs, RegistryView for
+registries).
 """
 
 from __future__ import annotations
@@ -126,14 +127,16 @@ def text_and_html(obj: Displayable) -> tuple[str, str]:
 
 def widget_for(obj: Displayable, **kwargs: Any) -> Any:
     """The widget that shows ``obj``: ArtifactView for a logged version, LineageGraph for a
-    run, VersionTable for a collection.
+    run, VersionTable for a collection, RegistryView for a registry.
 
     Returns ``None`` for drafts (nothing stored to browse yet).
     """
     from ipyartifacts import Artifact, Registry, Run
 
     if isinstance(obj, Registry):
-        return None  # a registry widget is for later: its text and HTML say it all
+        from ipyartifacts.widgets.registry_view import RegistryView
+
+        return RegistryView(obj, **kwargs)
     if not isinstance(obj, (Artifact, Run)):
         versions = obj.versions()
         if not versions:

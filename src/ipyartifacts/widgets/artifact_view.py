@@ -42,6 +42,27 @@ class RunInfo(TypedDict):
     state: str
 
 
+class LinkInfo(TypedDict):
+    """One registry link of a source version, as the Overview lists it."""
+
+    registry: str
+    collection: str
+    #: The link's own version in its registry collection (``v3``).
+    version: str
+    aliases: list[str]
+    #: ``wandb-registry-<registry>/<collection>:vN``: what ``Api().artifact`` accepts.
+    qualified_name: str
+
+
+class SourceInfo(TypedDict):
+    """The logged version a link points at."""
+
+    project: str
+    name: str
+    version: str
+    qualified_name: str
+
+
 class Overview(TypedDict):
     """What the Overview tab shows (all values display text or plain JSON)."""
 
@@ -63,17 +84,24 @@ class Overview(TypedDict):
     #: Time to live in seconds and the expiry time (ISO), or None for "kept forever".
     ttl_seconds: float | None
     expires_at: str | None
-    #: Registry links (``artifact.linked_artifacts``, when the store has a registry).
-    links: list[str]
+    #: Registry links of a source version (``artifact.linked_artifacts``); empty on a link.
+    links: list[LinkInfo]
+    #: On a linked version: the logged version it points at (None otherwise).
+    source: SourceInfo | None
     snippet: str
     state: str
 
 
 def usage_snippet(artifact: Artifact) -> str:
-    """Python that uses this version from another run (shown with a copy button)."""
+    """Python that uses this version from another run (shown with a copy button).
+
+    A link is used by its registry name from a run in its source's project (a run never
+    lives in a registry's ``wandb-registry-...`` project).
+    """
+    project = artifact.source_project if artifact.is_link else artifact.project
     return (
         "import ipyartifacts\n\n"
-        f"run = ipyartifacts.init(project={artifact.project!r})\n"
+        f"run = ipyartifacts.init(project={project!r})\n"
         f"artifact = run.use_artifact({artifact.qualified_name!r})\n"
         "path = artifact.download()\n"
     )
@@ -89,18 +117,40 @@ def _run_info(run: Run) -> RunInfo:
     return RunInfo(id=run.id, name=run.name, job_type=run.job_type, state=run.state)
 
 
-def registry_links(artifact: Artifact) -> list[str]:
-    """Names of the registry entries this version is linked to (empty without a registry).
+def registry_links(artifact: Artifact) -> list[LinkInfo]:
+    """Where this version is linked: registry, collection, link version and aliases.
 
-    Reads ``artifact.linked_artifacts`` when the API has it (a property or a method); each
-    link is shown by its qualified name.
+    Empty for a linked version itself (W&B lists links on the source only).
     """
-    links = getattr(artifact, "linked_artifacts", None)
-    if callable(links):
-        links = links()
-    if not links:
-        return []
-    return [str(getattr(link, "qualified_name", None) or link) for link in links]
+    from ipyartifacts.store.names import REGISTRY_PREFIX
+
+    found: list[LinkInfo] = []
+    for linked in artifact.linked_artifacts:
+        link = linked._link
+        if link is None:
+            continue
+        found.append(
+            LinkInfo(
+                registry=link.registry,
+                collection=link.collection,
+                version=f"v{link.number}",
+                aliases=list(link.aliases),
+                qualified_name=f"{REGISTRY_PREFIX}{link.registry}/{link.collection}:v{link.number}",
+            )
+        )
+    return found
+
+
+def link_source(artifact: Artifact) -> SourceInfo | None:
+    """The source version of a link (None for a version that is not a link)."""
+    if not artifact.is_link:
+        return None
+    return SourceInfo(
+        project=artifact.source_project,
+        name=artifact.source_name.rpartition(":")[0],
+        version=artifact.source_version,
+        qualified_name=artifact.source_qualified_name,
+    )
 
 
 def overview(artifact: Artifact) -> Overview:
@@ -130,6 +180,7 @@ def overview(artifact: Artifact) -> Overview:
         ttl_seconds=None if ttl is None else ttl.total_seconds(),
         expires_at=None if expires is None else expires.isoformat(timespec="seconds"),
         links=registry_links(artifact),
+        source=link_source(artifact),
         snippet=usage_snippet(artifact),
         state=artifact.state,
     )
@@ -237,6 +288,10 @@ class ArtifactView(anywidget.AnyWidget):
         chosen = self._versions.get(change["new"])
         if chosen is None or chosen == self._artifact:
             return
+        self._show(chosen)
+
+    def _show(self, chosen: Artifact) -> None:
+        """Switch every tab to another version (Files and Lineage recompute on demand)."""
         self._artifact = chosen
         self._files = None
         self.overview = dict(overview(chosen))
@@ -244,6 +299,43 @@ class ArtifactView(anywidget.AnyWidget):
         self.total_size = chosen.size
         self.graph = {}
         self.center = node_id(chosen)
+
+    def open_version(self, name: str) -> Artifact:
+        """Show the source of this link, or one of this version's links, in this view.
+
+        Parameters
+        ----------
+        name
+            ``overview["source"]["qualified_name"]`` or a ``qualified_name`` of
+            ``overview["links"]``; nothing else can be opened this way.
+
+        Raises
+        ------
+        BadRequestError
+            When ``name`` is neither the source nor a link of the version shown.
+        """
+        allowed = {link["qualified_name"] for link in self.overview.get("links", [])}
+        source = self.overview.get("source")
+        if source:
+            allowed.add(source["qualified_name"])
+        if name not in allowed:
+            shown = ", ".join(sorted(allowed)) or "none"
+            raise BadRequestError(
+                f"cannot open {name!r}: only this version's source or links can be "
+                f"opened here ({shown})"
+            )
+        from ipyartifacts import Api
+
+        chosen = Api().artifact(name)
+        # Another collection: the Versions tab lists that collection's versions now.
+        self._versions_source = None
+        self._versions = None
+        self.versions_count = -1
+        self.selected = chosen.version
+        self._show(chosen)
+        if self.tab == "versions":
+            self._load_tab()
+        return chosen
 
     @traitlets.observe("center", "depth")
     def _on_lineage(self, change: dict[str, Any]) -> None:
@@ -287,8 +379,14 @@ class ArtifactView(anywidget.AnyWidget):
         if client is None:
             return False
         try:
-            record = client.catalog.get_version(self._artifact.id)
-            fresh = type(self._artifact)._from_record(client, record)
+            link = self._artifact._link
+            if link is not None:  # a link stays a link: re-read it, not its source
+                from ipyartifacts.api.links import linked_artifact
+
+                fresh = linked_artifact(client, client.catalog.get_link(link.id))
+            else:
+                record = client.catalog.get_version(self._artifact.id)
+                fresh = type(self._artifact)._from_record(client, record)
             facts = dict(overview(fresh))
             used = len(fresh.used_by())
         except ArtifactError:
@@ -333,8 +431,14 @@ class ArtifactView(anywidget.AnyWidget):
                 return self._files.handle(content)
             if target == "lineage" and content.get("type") == "members":
                 return search_members(self._clusters, content, rid), []
+            if target == "overview" and content.get("type") == "open":
+                name = content.get("name")
+                if not isinstance(name, str):
+                    raise BadRequestError(f"name must be text, got {name!r}")
+                self.open_version(name)
+                return RefreshResponse(type="refresh", id=rid, changed=True), []
             raise BadRequestError(
-                f"unknown target {target!r}; expected 'versions', 'files' or 'lineage'"
+                f"unknown target {target!r}; expected 'versions', 'files', 'lineage' or 'overview'"
             )
         except BadRequestError as exc:
             return ErrorResponse(type="error", id=rid, message=str(exc)), []

@@ -1,7 +1,8 @@
 """LineageGraph: runs and artifact versions around one node, as a left-to-right DAG.
 
 Edges point the way data flows: an artifact version into the runs that used it, a run into
-the versions it logged. The graph is computed in Python (``depth`` steps each way from the
+the versions it logged, and a logged version into its registry links (``link`` nodes:
+``classifier:v3`` in registry ``model``; a link's upstream is its source version). The graph is computed in Python (``depth`` steps each way from the
 ``center``, a step being one artifact -> run or run -> artifact edge) and sent as plain
 node/edge lists; the front end lays it out with dagre and draws DOM nodes over a canvas of
 edges. A node with more than ``cluster_at`` neighbours on one side
@@ -30,7 +31,7 @@ from ipyartifacts.widgets._table_widget import no_id_error, request_id
 if TYPE_CHECKING:
     from ipyartifacts import Artifact, Run
 
-NodeKind = Literal["artifact", "run", "cluster"]
+NodeKind = Literal["artifact", "run", "cluster", "link"]
 MAX_DEPTH = 6
 #: Cluster members sent with the graph; the rest are found by searching (a members request).
 MEMBERS_SHOWN = 50
@@ -51,6 +52,8 @@ class NodeInfo(TypedDict):
     job_type: str | None
     state: str | None
     qualified_name: str | None
+    #: A link's source version, ``project/name:vN`` (None for anything else).
+    source: str | None
 
 
 class GraphNode(TypedDict):
@@ -116,16 +119,25 @@ def search_members(
 
 
 def node_id(obj: Artifact | Run) -> str:
-    """``"artifact:<version id>"`` or ``"run:<run id>"``."""
+    """``"artifact:<version id>"``, ``"link:<link id>"`` or ``"run:<run id>"``.
+
+    A linked version shares its source's version id, so it is named by its link's id.
+    """
     from ipyartifacts import Artifact
 
-    return f"artifact:{obj.id}" if isinstance(obj, Artifact) else f"run:{obj.id}"
+    if isinstance(obj, Artifact):
+        link = obj._link
+        return f"artifact:{obj.id}" if link is None else f"link:{link.id}"
+    return f"run:{obj.id}"
 
 
 def _describe(obj: Artifact | Run) -> tuple[NodeKind, str, str]:
     from ipyartifacts import Artifact
 
     if isinstance(obj, Artifact):
+        link = obj._link
+        if link is not None:
+            return "link", obj.name, f"registry {link.registry} · {obj.type}"
         return "artifact", obj.name, obj.type
     return "run", obj.name or obj.id, f"{obj.job_type or 'run'} · {obj.id}"
 
@@ -142,24 +154,38 @@ def _info(obj: Artifact | Run) -> NodeInfo:
             created_by=None if creator is None else (creator.name or creator.id),
             size=obj.size, file_count=obj.file_count, job_type=None, state=None,
             qualified_name=obj.qualified_name,
+            source=obj.source_qualified_name if obj.is_link else None,
         )  # fmt: skip
     started = getattr(obj, "started_at", None)
     return NodeInfo(
         type=None, aliases=[], tags=[],
         created_at=started.isoformat(timespec="seconds") if started is not None else None,
         created_by=None, size=None, file_count=None, job_type=obj.job_type, state=obj.state,
-        qualified_name=f"{obj.project}/{obj.id}",
+        qualified_name=f"{obj.project}/{obj.id}", source=None,
     )  # fmt: skip
 
 
 def _neighbours(obj: Artifact | Run) -> tuple[list[Artifact | Run], list[Artifact | Run]]:
-    """(upstream, downstream) neighbours of a node."""
+    """(upstream, downstream) neighbours of a node.
+
+    A logged version's downstream is the runs that used it, then its registry links; a
+    link's only neighbour is its source version (upstream).
+    """
     from ipyartifacts import Artifact
 
     if isinstance(obj, Artifact):
+        if obj.is_link:
+            return [obj.source_artifact], []
         creator = obj.logged_by()
-        return ([creator] if creator is not None else []), list(obj.used_by())
+        up: list[Artifact | Run] = [creator] if creator is not None else []
+        return up, [*obj.used_by(), *obj.linked_artifacts]
     return list(obj.used_artifacts()), list(obj.logged_artifacts())
+
+
+def _plural(kinds: set[NodeKind]) -> str:
+    """What a cluster holds: "runs", "artifacts", "links" or "runs and links"."""
+    nouns = {"run": "runs", "artifact": "artifacts", "link": "links", "cluster": "clusters"}
+    return " and ".join(nouns[k] for k in ("run", "artifact", "link") if k in kinds)
 
 
 def lineage(center: Artifact | Run, depth: int = 2, cluster_at: int = 8) -> Lineage:
@@ -214,7 +240,6 @@ def lineage(center: Artifact | Run, depth: int = 2, cluster_at: int = 8) -> Line
             side = up if direction == "up" else down
             here = node_id(obj)
             if len(side) > cluster_at:
-                kind, _, _ = _describe(side[0])
                 cluster_id = f"cluster:{direction}:{here}"
                 members = []
                 for member in side:
@@ -222,7 +247,7 @@ def lineage(center: Artifact | Run, depth: int = 2, cluster_at: int = 8) -> Line
                     objects[mid] = member
                     _, label, sub = _describe(member)
                     members.append(ClusterMember(id=mid, label=label, sub=sub))
-                noun = "runs" if kind == "run" else "artifacts"
+                noun = _plural({_describe(m)[0] for m in side})
                 clusters[cluster_id] = members
                 nodes[cluster_id] = GraphNode(
                     id=cluster_id,
