@@ -100,6 +100,40 @@ def handle_table_request(source: TableSource, content: object) -> tuple[Response
         raise BadRequestError(f"unknown request type {kind!r}; expected 'page' or 'summary'")
     except BadRequestError as exc:
         return ErrorResponse(type="error", id=rid, message=str(exc)), []
+    except Exception as exc:  # any failure must reach the grid as a reply, never hang it
+        return ErrorResponse(type="error", id=rid, message=failure_message(content, exc)), []
+
+
+def failure_message(content: dict[str, Any], exc: Exception) -> str:
+    """What the grid shows when answering a request failed in the kernel."""
+    if content.get("type") == "summary":
+        what = f"summarise column {content.get('column')!r}"
+    elif content.get("sort") or content.get("filter"):
+        what = "sort/filter this table"
+    else:
+        what = "read these rows"
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"could not {what}: {type(exc).__name__}{': ' + detail if detail else ''}"
+
+
+#: Rows of the first page (the front end's page size), sent with the widget's state.
+FIRST_PAGE_ROWS = 100
+#: A first page bigger than this (very wide or long-text tables) is fetched instead.
+FIRST_PAGE_MAX_BYTES = 512 * 1024
+
+
+def first_page(source: TableSource) -> bytes:
+    """The unsorted, unfiltered first page as Arrow IPC, or ``b""`` if it is too big or fails.
+
+    It travels in the widget's initial state, so the grid paints without a round trip to a
+    kernel that may be busy running the next cell, and a saved widget state shows rows.
+    """
+    try:
+        page = source.page(0, FIRST_PAGE_ROWS, [], [])
+        data = to_ipc(page.table)
+    except Exception:  # the grid then asks for the page and shows the error in place
+        return b""
+    return data if len(data) <= FIRST_PAGE_MAX_BYTES else b""
 
 
 class TableWidget(anywidget.AnyWidget):
@@ -110,12 +144,15 @@ class TableWidget(anywidget.AnyWidget):
     title = traitlets.Unicode("table").tag(sync=True)
     note = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     height = traitlets.Int(380).tag(sync=True)
+    #: Rows ``[0, FIRST_PAGE_ROWS)`` as one Arrow IPC stream (empty: ask for them).
+    first_page = traitlets.Bytes(b"").tag(sync=True)
 
     def __init__(self, source: TableSource, **kwargs: Any) -> None:
         super().__init__(
             columns=describe_columns(source.visible_schema),
             num_rows=source.num_rows,
             note=source.note,
+            first_page=first_page(source),
             **kwargs,
         )
         self._source = source
