@@ -35,7 +35,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+#: The prebuilt lab extension in labextension/ (shared data of the wheel).
+LABEXTENSION = "ipyartifacts-widget-fallback"
 STARTUP_TIMEOUT_S = 90
 #: Upper bound for any expectation (a 10M-row sort scans the file: seconds on 2 cores).
 EXPECT_TIMEOUT_MS = 30_000
@@ -100,6 +103,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     server_config.mkdir(parents=True)
     for item in fragment.glob("*.json"):
         (server_config / item.name).write_text(item.read_text())
+    # Install the widget-fallback lab extension exactly where the wheel's shared data puts it.
+    labextensions = base / "data" / "labextensions"
+    labextensions.mkdir(parents=True)
+    (labextensions / LABEXTENSION).symlink_to(ROOT / "labextension", target_is_directory=True)
     token = secrets.token_hex(16)
     port = _free_port()
     env = {
@@ -108,6 +115,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+        "JUPYTER_PATH": str(base / "data"),
         "IPYARTIFACTS_STORE": str(base / "store"),
     }
     log = base / "lab.log"

@@ -136,6 +136,52 @@ def first_page(source: TableSource) -> bytes:
     return data if len(data) <= FIRST_PAGE_MAX_BYTES else b""
 
 
+#: Rows shown in the kernel-free HTML snapshot of a grid.
+SNAPSHOT_ROWS = 20
+
+
+def table_snapshot(title: str, source: TableSource, page: bytes) -> tuple[str, str]:
+    """Plain text and escaped HTML of a grid's first rows (for renderers without widgets)."""
+    import html
+
+    import pyarrow as pa
+
+    columns = describe_columns(source.visible_schema)
+    shape = f"{source.num_rows:,} rows, {len(columns)} columns"
+    text = f"{title}: {shape}"
+    rows: list[dict[str, Any]] = []
+    if page:
+        rows = pa.ipc.open_stream(page).read_all().slice(0, SNAPSHOT_ROWS).to_pylist()
+    head = "".join(
+        f"<th style='text-align:left' title='{html.escape(c['type'])}'>{html.escape(c['name'])}"
+        f"<br><small style='font-weight:normal'>{html.escape(c['short_type'])}</small></th>"
+        for c in columns
+    )
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return "<td><em style='opacity:.6'>null</em></td>"
+        return f"<td style='text-align:left'>{html.escape(str(value))}</td>"
+
+    body = "".join(
+        f"<tr><th style='opacity:.6'>{i}</th>{''.join(cell(row[c['name']]) for c in columns)}</tr>"
+        for i, row in enumerate(rows)
+    )
+    shown = (
+        f"the first {len(rows):,} of {source.num_rows:,} rows"
+        if len(rows) < source.num_rows
+        else f"all {source.num_rows:,} rows"
+    )
+    markup = (
+        f"<div class='ipyartifacts-table'><strong>{html.escape(title)}</strong> "
+        f"<span style='opacity:.7'>{html.escape(shape)}</span>"
+        f"<table style='margin-left:0'><thead><tr><th>#</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<p style='opacity:.7'><small>Snapshot of {shown}: the interactive grid (sort, "
+        "filter, scroll) shows when the cell runs in a kernel.</small></p></div>"
+    )
+    return text, markup
+
+
 class TableWidget(anywidget.AnyWidget):
     """A grid over a :class:`TableSource`; subclasses set ``_esm``/``_css`` and add traits."""
 
@@ -162,6 +208,19 @@ class TableWidget(anywidget.AnyWidget):
     def source(self) -> TableSource:
         """The paged table behind this widget."""
         return self._source
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The widget view plus readable text and HTML of the first rows.
+
+        Renderers without a widget manager (GitHub, nbviewer, nbconvert, a JupyterLab whose
+        kernel is gone) show the ``text/html`` snapshot instead of "Loading widget...".
+        """
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        text, markup = table_snapshot(self.title, self._source, self.first_page)
+        return {**data, "text/plain": text, "text/html": markup}, dict(metadata or {})
 
     def handle_request(self, content: object) -> tuple[Response, list[bytes]]:
         """Answer one front-end request (what the widget does with each custom message)."""
