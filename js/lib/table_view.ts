@@ -99,6 +99,7 @@ export class TableView {
   private selected: string | null;
   private selectedIndex = -1;
   private readonly waitingEl: HTMLElement;
+  private resizeObserver: ResizeObserver | undefined;
   private waiting = 0;
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last sort/filters the kernel answered, to fall back to when a new one fails. */
@@ -143,6 +144,13 @@ export class TableView {
       this.body,
     ]);
     this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
+    // The first render happens before the grid is attached (zero height, a row or two): render
+    // again once it has a size, which matters when the first page came from the widget state
+    // and no reply will trigger a render while the kernel is busy.
+    if (typeof ResizeObserver !== "undefined") {
+      this.resizeObserver = new ResizeObserver(() => this.schedule());
+      this.resizeObserver.observe(this.scroller);
+    }
     if (this.keyIndex >= 0) {
       this.rowsEl.addEventListener("click", (event) => {
         const row = (event.target as HTMLElement).closest<HTMLElement>(".ipa-tr");
@@ -171,6 +179,7 @@ export class TableView {
     cancelAnimationFrame(this.frame);
     clearTimeout(this.filterTimer);
     clearTimeout(this.waitTimer);
+    this.resizeObserver?.disconnect();
   }
 
   /** Send a request; if no reply comes within KERNEL_WAIT_MS, show "waiting for the kernel…". */
@@ -208,7 +217,7 @@ export class TableView {
       {
         cls: sortable ? "ipa-sort" : "ipa-sort ipa-unsortable",
         title: sortable ? `Sort by ${info.name}` : `Not sortable: ${shortType} values have no order`,
-        attrs: { type: "button", "data-column": info.name, "aria-disabled": sortable ? "false" : "true" },
+        attrs: { type: "button", "data-column": info.name },
       },
       [el("span", { cls: "ipa-sort-name", text: info.name }), mark],
     );
