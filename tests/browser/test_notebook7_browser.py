@@ -30,7 +30,15 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
+
 QUICKSTART = Path(__file__).resolve().parents[2] / "notebooks" / "quickstart.ipynb"
+#: Raised by Notebook 7's own core (a settings load) here even for a notebook holding only
+#: `1+1`, with no ipyartifacts code on the page: not ours to assert on.
+NB7_OWN_ERROR = "Cannot read properties of undefined (reading 'schema')"
+
+
+def _our_errors(page: Any) -> list[str]:
+    return [e for e in page.errors if e != NB7_OWN_ERROR]
 
 
 def _both_themes(page: Any, target: Any, name: str) -> None:
@@ -75,7 +83,7 @@ def test_quickstart_in_notebook7(nb7_page: Any, notebook7: Lab) -> None:
     expect(graph).to_be_visible()
     expect(graph.locator(".ipa-lineage-title")).not_to_have_text("")
     _both_themes(page, lineage, "nb7-quickstart-lineage")
-    assert page.errors == []
+    assert _our_errors(page) == []
     print(f"screenshots in {SCREENSHOTS}")
 
 
@@ -109,4 +117,4 @@ def test_saved_notebook_reads_without_a_kernel_in_notebook7(nb7_page: Any, noteb
     expect(fallback.locator("table td").nth(1)).to_have_text("<b>Lima</b>")
     expect(page.locator(".jp-OutputArea-output", has_text="Loading widget")).to_have_count(0)
     _both_themes(page, page.locator(".jp-OutputArea-output").first, "nb7-saved-no-kernel")
-    assert page.errors == []
+    assert _our_errors(page) == []
