@@ -41,7 +41,7 @@ export function formatCell(value: unknown): string {
     return String(Number(value.toPrecision(10)));
   }
   if (typeof value === "boolean") return value ? "true" : "false";
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return formatTimestamp(value);
   if (value instanceof Uint8Array) return `<${value.length} bytes>`;
   try {
     return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
@@ -94,4 +94,10 @@ export function formatLocalTime(iso: string | null | undefined): string {
   const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
   const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
   return zone ? `${day} ${time} ${zone}` : `${day} ${time}`;
+}
+
+/** ISO-8601 UTC time of a Date, without a ".000" when it falls on a whole second. */
+export function formatTimestamp(value: Date): string {
+  if (Number.isNaN(value.getTime())) return "Invalid Date";
+  return value.toISOString().replace(/\.000Z$/, "Z");
 }

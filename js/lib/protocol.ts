@@ -6,11 +6,15 @@ export type ColumnKind = "number" | "string" | "bool" | "temporal" | "binary" | 
 
 export interface ColumnInfo {
   name: string;
-  /** Arrow type as pyarrow prints it, e.g. "int64", "timestamp[us, tz=UTC]". */
+  /** Arrow type as pyarrow prints it, e.g. "int64", "timestamp[us, tz=UTC]" (the tooltip). */
   type: string;
+  /** Header-sized type: "string (dict)", "list<int64>", "timestamp[ms, UTC]". */
+  short_type?: string;
   kind: ColumnKind;
   /** Display hint: "bytes" shows integers as human-readable sizes. */
   format: "bytes" | null;
+  /** False for types without an order (lists, structs, maps). */
+  sortable?: boolean;
 }
 
 export interface SortKey {

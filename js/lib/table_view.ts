@@ -21,6 +21,8 @@ import { Lru, MAX_SCROLL_HEIGHT, pagesFor, visibleWindow } from "./viewport";
 export const PAGE_SIZE = 100;
 const ROW_HEIGHT = 26;
 const FILTER_DELAY_MS = 250;
+/** A request unanswered this long is waiting behind a running cell: say so. */
+export const KERNEL_WAIT_MS = 1000;
 
 export type Fetch = <R extends PageResponse | SummaryResponse>(
   req: WithoutId<PageRequest | SummaryRequest>,
@@ -39,6 +41,14 @@ export interface TableViewOptions {
   onSelect?: (key: string | null) => void;
   /** Extra class for a cell from its column and value (e.g. a status badge); null for none. */
   cellClass?: (column: string, value: unknown) => string | null;
+  /** Rows [0, PAGE_SIZE) of the unsorted view from the widget state (Arrow IPC), if any. */
+  firstPage?: DataView | ArrayBuffer | Uint8Array | null;
+}
+
+/** Width of the row-number column for indices up to `rows - 1`, in CSS units. */
+export function indexWidth(rows: number): string {
+  const digits = String(Math.max(0, rows - 1)).length;
+  return `calc(${Math.max(2, digits)}ch + 20px)`;
 }
 
 /** Cycle a column's sort: none -> ascending -> descending -> none. */
@@ -88,23 +98,37 @@ export class TableView {
   private readonly keyIndex: number;
   private selected: string | null;
   private selectedIndex = -1;
+  private readonly waitingEl: HTMLElement;
+  private resizeObserver: ResizeObserver | undefined;
+  private waiting = 0;
+  private waitTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The last sort/filters the kernel answered, to fall back to when a new one fails. */
+  private good: { sort: SortKey[]; filters: Map<string, FilterClause> } = { sort: [], filters: new Map() };
+  private lastChange: { column: string; what: "sort" | "filter" } | null = null;
 
   constructor(opts: TableViewOptions) {
     this.opts = opts;
     this.total = opts.numRows;
     this.keyIndex = opts.keyColumn ? opts.columns.findIndex((c) => c.name === opts.keyColumn) : -1;
     this.selected = opts.selected ?? null;
-    const widths = [64, ...opts.columns.map(columnWidth)];
     this.element = el("div", { cls: "ipa-root ipa-table" });
-    this.element.style.setProperty("--ipa-cols", widths.map((w) => `${w}px`).join(" "));
+    const widths = [indexWidth(opts.numRows), ...opts.columns.map((c) => `${columnWidth(c)}px`)];
+    this.element.style.setProperty("--ipa-cols", widths.join(" "));
     this.element.style.setProperty("--ipa-height", `${opts.height}px`);
     this.element.style.setProperty("--ipa-row", `${ROW_HEIGHT}px`);
 
     this.status = el("span", { cls: "ipa-table-status" });
     this.noteEl = el("span", { cls: "ipa-note" });
+    this.waitingEl = el("span", {
+      cls: "ipa-waiting ipa-muted",
+      text: "waiting for the kernel…",
+      title: "The kernel answers once the running cell finishes.",
+      attrs: { role: "status", hidden: "" },
+    });
     const bar = el("div", { cls: "ipa-table-bar" }, [
       el("span", { cls: "ipa-table-title", text: opts.title }),
       this.status,
+      this.waitingEl,
       this.noteEl,
     ]);
     this.setNote(opts.note);
@@ -120,6 +144,13 @@ export class TableView {
       this.body,
     ]);
     this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
+    // The first render happens before the grid is attached (zero height, a row or two): render
+    // again once it has a size, which matters when the first page came from the widget state
+    // and no reply will trigger a render while the kernel is busy.
+    if (typeof ResizeObserver !== "undefined") {
+      this.resizeObserver = new ResizeObserver(() => this.schedule());
+      this.resizeObserver.observe(this.scroller);
+    }
     if (this.keyIndex >= 0) {
       this.rowsEl.addEventListener("click", (event) => {
         const row = (event.target as HTMLElement).closest<HTMLElement>(".ipa-tr");
@@ -134,6 +165,10 @@ export class TableView {
       el("span", { cls: "ipa-muted", text: `${opts.columns.length} columns` }),
     ]);
     this.element.append(bar, this.scroller, foot);
+    if (opts.firstPage && opts.firstPage.byteLength > 0) {
+      // Painted from the widget state: no round trip to a kernel that may be busy.
+      this.pages.set(0, decodePage(opts.firstPage).rows);
+    }
     this.updateStatus();
     this.schedule();
     void this.loadSummaries();
@@ -143,17 +178,57 @@ export class TableView {
     this.destroyed = true;
     cancelAnimationFrame(this.frame);
     clearTimeout(this.filterTimer);
+    clearTimeout(this.waitTimer);
+    this.resizeObserver?.disconnect();
+  }
+
+  /** Send a request; if no reply comes within KERNEL_WAIT_MS, show "waiting for the kernel…". */
+  private async request<R extends PageResponse | SummaryResponse>(
+    req: WithoutId<PageRequest | SummaryRequest>,
+  ): Promise<[R | ErrorResponse, DataView[]]> {
+    this.waiting++;
+    this.armWaitNote();
+    try {
+      return await this.opts.fetch<R>(req);
+    } finally {
+      this.waiting--;
+      this.armWaitNote();
+    }
+  }
+
+  private armWaitNote(): void {
+    // Any reply restarts the clock: the note means "nothing heard for a second".
+    clearTimeout(this.waitTimer);
+    this.waitingEl.hidden = true;
+    if (this.waiting > 0 && !this.destroyed) {
+      this.waitTimer = setTimeout(() => {
+        this.waitingEl.hidden = this.waiting === 0;
+      }, KERNEL_WAIT_MS);
+    }
   }
 
   private headerCell(info: ColumnInfo): HTMLElement {
     const mark = el("span", { cls: "ipa-sort-mark" });
     this.sortMarks.set(info.name, mark);
+    const sortable = info.sortable !== false;
+    const shortType = info.short_type ?? info.type;
     const button = el(
       "button",
-      { cls: "ipa-sort", title: `Sort by ${info.name}`, attrs: { type: "button", "data-column": info.name } },
+      {
+        cls: sortable ? "ipa-sort" : "ipa-sort ipa-unsortable",
+        title: sortable ? `Sort by ${info.name}` : `Not sortable: ${shortType} values have no order`,
+        attrs: { type: "button", "data-column": info.name },
+      },
       [el("span", { cls: "ipa-sort-name", text: info.name }), mark],
     );
-    button.addEventListener("click", () => this.setSort(nextSort(this.sort, info.name)));
+    button.addEventListener("click", () => {
+      if (!sortable) {
+        this.setNote(`${info.name} is not sortable: ${shortType} values have no order`, true);
+        return;
+      }
+      this.lastChange = { column: info.name, what: "sort" };
+      this.setSort(nextSort(this.sort, info.name));
+    });
     const filter = el("input", {
       cls: "ipa-filter",
       title: `Filter: ${filterHint(info.kind)}`,
@@ -165,7 +240,7 @@ export class TableView {
     this.summaries.set(info.name, summary);
     return el("div", { cls: "ipa-th", attrs: { role: "columnheader", "data-column": info.name } }, [
       button,
-      el("div", { cls: "ipa-type", text: info.type, title: info.type }),
+      el("div", { cls: "ipa-type", text: shortType, title: info.type }),
       filter,
       summary,
     ]);
@@ -194,6 +269,7 @@ export class TableView {
     }
     input.classList.remove("ipa-invalid");
     input.title = `Filter: ${filterHint(info.kind)}`;
+    this.lastChange = { column: info.name, what: "filter" };
     if (parsed.clause) this.filters.set(info.name, parsed.clause);
     else this.filters.delete(info.name);
     clearTimeout(this.filterTimer);
@@ -202,11 +278,15 @@ export class TableView {
 
   private setSort(sort: SortKey[]): void {
     this.sort = sort;
+    this.showSortMarks();
+    this.resetView();
+  }
+
+  private showSortMarks(): void {
     for (const [name, mark] of this.sortMarks) {
-      const key = sort.find((k) => k.column === name);
+      const key = this.sort.find((k) => k.column === name);
       mark.textContent = key ? (key.descending ? "▼" : "▲") : "";
     }
-    this.resetView();
   }
 
   private resetView(): void {
@@ -386,7 +466,7 @@ export class TableView {
   private async loadPage(page: number): Promise<void> {
     const generation = this.generation;
     this.inflight.add(page);
-    const [resp, buffers] = await this.opts.fetch<PageResponse>({
+    const [resp, buffers] = await this.request<PageResponse>({
       type: "page",
       offset: page * PAGE_SIZE,
       limit: PAGE_SIZE,
@@ -396,10 +476,10 @@ export class TableView {
     if (generation !== this.generation || this.destroyed) return;
     this.inflight.delete(page);
     if (resp.type === "error") {
-      this.setNote(resp.message, true);
-      this.element.dataset.loading = "false";
+      this.recover(resp.message);
       return;
     }
+    if (page === 0) this.good = { sort: [...this.sort], filters: new Map(this.filters) };
     this.total = resp.total;
     const decoded = buffers.length > 0 ? decodePage(buffers[0]) : { names: [], rows: [] };
     this.pages.set(page, decoded.rows);
@@ -413,16 +493,54 @@ export class TableView {
     this.schedule();
   }
 
+  /**
+   * A page request failed: show why in place, and go back to the last view the kernel
+   * answered (a failed sort unsorts; a failed filter is marked and left out), so the grid
+   * never stays on "loading…".
+   */
+  private recover(message: string): void {
+    this.setNote(message, true);
+    const change = this.lastChange;
+    const input = change?.what === "filter" ? this.filterInputs.get(change.column) : undefined;
+    if (input) {
+      input.classList.add("ipa-invalid");
+      input.title = message;
+    }
+    const same =
+      JSON.stringify(this.sort) === JSON.stringify(this.good.sort) &&
+      JSON.stringify([...this.filters]) === JSON.stringify([...this.good.filters]);
+    if (same) {
+      // Even the last good view fails now (e.g. the file went away): stop, keep the message.
+      this.element.dataset.loading = "false";
+      this.status.textContent = "error";
+      return;
+    }
+    this.sort = [...this.good.sort];
+    this.filters = new Map(this.good.filters);
+    this.showSortMarks();
+    this.generation++;
+    this.pages.clear();
+    this.inflight.clear();
+    void this.loadPage(0).then(() => this.setNote(message, true));
+  }
+
   private async loadSummaries(): Promise<void> {
-    // One column at a time, so a wide table never floods the kernel.
+    // One column at a time, so a wide table never floods the kernel; a failed summary
+    // shows its message in place and the next column's is asked for all the same.
     for (const info of this.opts.columns) {
       if (this.destroyed) return;
-      const [resp] = await this.opts.fetch<SummaryResponse>({ type: "summary", column: info.name });
+      let resp: SummaryResponse | ErrorResponse;
+      try {
+        [resp] = await this.request<SummaryResponse>({ type: "summary", column: info.name });
+      } catch {
+        return; // the view was closed
+      }
       const target = this.summaries.get(info.name);
       if (!target) continue;
       if (resp.type === "error") {
-        target.textContent = "";
+        target.textContent = `no summary: ${resp.message}`;
         target.title = resp.message;
+        target.classList.add("ipa-error");
       } else if (resp.type === "summary") {
         target.textContent = summaryText(resp);
         target.title = resp.note ? `${target.textContent} (${resp.note})` : target.textContent;

@@ -13,12 +13,15 @@ export interface TableModel {
   /** Set by selectable tables (VersionTable): the key column and the selected key. */
   key_column?: string | null;
   selected?: string | null;
+  /** Rows of the first page as Arrow IPC (empty: ask the kernel). */
+  first_page?: DataView | ArrayBuffer | Uint8Array | null;
 }
 
 export function renderTable({ model, el }: RenderProps<TableModel>): () => void {
   const rpc = new Rpc(model as AnyModel);
   const fetch: Fetch = (req) => rpc.request(req);
   let view: TableView | null = null;
+  let first = true;
   const mount = () => {
     view?.destroy();
     el.replaceChildren();
@@ -32,12 +35,15 @@ export function renderTable({ model, el }: RenderProps<TableModel>): () => void 
       fetch,
       keyColumn,
       selected: model.get("selected") ?? null,
+      // Only while it still describes the view (columns/rows may change after display).
+      firstPage: first ? model.get("first_page") ?? null : null,
       onSelect: (key) => {
         model.set("selected", key);
         model.save_changes();
       },
     });
     el.appendChild(view.element);
+    first = false;
   };
   const onSelected = () => view?.setSelected(model.get("selected") ?? null);
   mount();

@@ -35,7 +35,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+#: The prebuilt lab extension in labextension/ (shared data of the wheel).
+LABEXTENSION = "ipyartifacts-widget-fallback"
 STARTUP_TIMEOUT_S = 90
 #: Upper bound for any expectation (a 10M-row sort scans the file: seconds on 2 cores).
 EXPECT_TIMEOUT_MS = 30_000
@@ -54,8 +57,12 @@ class Lab:
     url: str
     token: str
     root: Path
+    #: "lab" (JupyterLab) or "notebook" (Notebook 7).
+    app: str = "lab"
 
     def notebook_url(self, name: str) -> str:
+        if self.app == "notebook":
+            return f"{self.url}/notebooks/{name}?token={self.token}"
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
 
 
@@ -82,10 +89,8 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     )
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """Start ``jupyter lab`` on 127.0.0.1 with a random token; stop it after the session."""
-    base = tmp_path_factory.mktemp("lab")
+def _serve(base: Path, app: str) -> Iterator[Lab]:
+    """Run ``jupyter <app>`` (lab or notebook) on 127.0.0.1 with a random token."""
     root = base / "root"
     root.mkdir()
     settings = base / "settings" / "@jupyterlab" / "apputils-extension"
@@ -95,11 +100,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
     # Enable the download-link server extension exactly as the wheel's shared data does.
-    fragment = Path(__file__).resolve().parents[2] / "jupyter-config" / "jupyter_server_config.d"
+    fragment = ROOT / "jupyter-config" / "jupyter_server_config.d"
     server_config = base / "config" / "jupyter_server_config.d"
     server_config.mkdir(parents=True)
     for item in fragment.glob("*.json"):
         (server_config / item.name).write_text(item.read_text())
+    # Install the widget-fallback lab extension exactly where the wheel's shared data puts it.
+    labextensions = base / "data" / "labextensions"
+    labextensions.mkdir(parents=True)
+    (labextensions / LABEXTENSION).symlink_to(ROOT / "labextension", target_is_directory=True)
     token = secrets.token_hex(16)
     port = _free_port()
     env = {
@@ -108,25 +117,33 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+        "JUPYTER_PATH": str(base / "data"),
         "IPYARTIFACTS_STORE": str(base / "store"),
     }
-    log = base / "lab.log"
+    app_class = "LabApp" if app == "lab" else "JupyterNotebookApp"
+    log = base / f"{app}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "jupyter",
-                "lab",
+                app,
                 "--no-browser",
                 "--ip=127.0.0.1",
                 f"--port={port}",
                 f"--IdentityProvider.token={token}",
                 f"--ServerApp.root_dir={root}",
                 "--ServerApp.port_retries=0",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                "--LabApp.extension_manager=readonly",
+                f"--{app_class}.expose_app_in_browser=True",
+                *(
+                    [
+                        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                        "--LabApp.extension_manager=readonly",
+                    ]
+                    if app == "lab"
+                    else []
+                ),
                 *(["--allow-root"] if os.geteuid() == 0 else []),
             ],
             stdout=out,
@@ -137,7 +154,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(f"{url}/api/status?token={token}", process, log)
-        yield Lab(url=url, token=token, root=root)
+        yield Lab(url=url, token=token, root=root, app=app)
     finally:
         process.terminate()
         try:
@@ -145,6 +162,18 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """Start ``jupyter lab`` on 127.0.0.1 with a random token; stop it after the session."""
+    yield from _serve(tmp_path_factory.mktemp("lab"), "lab")
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """Start Notebook 7 (``jupyter notebook``) like :func:`lab`."""
+    yield from _serve(tmp_path_factory.mktemp("nb7"), "notebook")
 
 
 @pytest.fixture(scope="session")
@@ -171,6 +200,16 @@ def chromium() -> Iterator[Any]:
 @pytest.fixture
 def page(chromium: Any, lab: Lab) -> Iterator[Any]:
     """A fresh browser page that may talk only to the Lab server."""
+    yield from _page(chromium, lab)
+
+
+@pytest.fixture
+def nb7_page(chromium: Any, notebook7: Lab) -> Iterator[Any]:
+    """A fresh browser page that may talk only to the Notebook 7 server."""
+    yield from _page(chromium, notebook7)
+
+
+def _page(chromium: Any, lab: Lab) -> Iterator[Any]:
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(60_000)
 
@@ -202,8 +241,11 @@ def write_notebook(lab: Lab, name: str, cells: list[str]) -> str:
     return name
 
 
-def run_notebook(page: Any, lab: Lab, name: str) -> None:
-    """Open a notebook in JupyterLab and run all its cells (queued until the kernel is up)."""
+def run_notebook(page: Any, lab: Lab, name: str, *, wait: bool = True) -> None:
+    """Open a notebook in JupyterLab and run all its cells (queued until the kernel is up).
+
+    With ``wait=False`` this returns once the cells are queued, not when they finished.
+    """
     page.goto(lab.notebook_url(name))
     page.wait_for_function(
         "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
@@ -211,7 +253,12 @@ def run_notebook(page: Any, lab: Lab, name: str) -> None:
         " && window.jupyterapp.shell.currentWidget.sessionContext.session"
         " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
     )
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    if wait:
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    else:
+        page.evaluate(
+            "() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+        )
 
 
 def screenshot(target: Any, name: str) -> Path:

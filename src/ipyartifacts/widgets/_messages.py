@@ -33,10 +33,15 @@ class ColumnInfo(TypedDict):
     """A column as the front end shows it in its header."""
 
     name: str
+    #: The Arrow type as pyarrow prints it (the header's tooltip).
     type: str
+    #: A header-sized type name: ``string (dict)``, ``list<int64>``, ``timestamp[ms, UTC]``.
+    short_type: str
     kind: ColumnKind
     #: Display hint: ``"bytes"`` shows integers as human-readable sizes.
     format: Literal["bytes"] | None
+    #: False for types without an order (lists, structs, maps): the header says so.
+    sortable: bool
 
 
 class SortKey(TypedDict):

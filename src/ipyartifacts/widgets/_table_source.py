@@ -24,10 +24,14 @@ from typing import IO, TYPE_CHECKING, Any, Literal, cast
 from ipyartifacts.widgets._arrow_query import (
     MAX_PAGE_ROWS,
     column_kind,
+    computable,
     display_table,
     filter_expression,
+    min_max,
     scalar_text,
+    sort_indices,
     sort_keys,
+    top_k,
 )
 from ipyartifacts.widgets._messages import BadRequestError
 
@@ -193,20 +197,18 @@ class TableSource:
         return view
 
     def _compute_view(self, keys: list[tuple[str, str]], expr: pc.Expression | None) -> _View:
-        import pyarrow.compute as pc
 
         table = self._in_memory()
         if table is not None:
             if expr is not None:
                 table = table.filter(expr)
-            indices = pc.sort_indices(table, sort_keys=keys) if keys else None
+            indices = sort_indices(table, keys) if keys else None
             return _View(table, indices, table.num_rows, True, None)
         return self._bounded_view(keys, expr)
 
     def _bounded_view(self, keys: list[tuple[str, str]], expr: pc.Expression | None) -> _View:
         """One streaming pass that keeps at most a cap of rows (source too large to load)."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         cap = SORT_CAP if keys else FILTER_CAP
         kept: list[pa.RecordBatch] = []
@@ -227,12 +229,12 @@ class TableSource:
             kept_rows += batch.num_rows
             if kept_rows > 4 * cap:
                 best = pa.Table.from_batches(kept)
-                best = best.take(pc.select_k_unstable(best, k=cap, sort_keys=keys))
+                best = best.take(top_k(best, keys, cap))
                 kept, kept_rows = best.to_batches(), best.num_rows
         table = pa.Table.from_batches(kept, schema=self.schema)
         indices = None
         if keys:
-            indices = pc.sort_indices(table, sort_keys=keys)[:cap]
+            indices = sort_indices(table, keys)[:cap]
         total = min(matched, cap)
         exact = matched <= cap
         note = None
@@ -251,26 +253,23 @@ class TableSource:
         import pyarrow.compute as pc
 
         field = self.schema.field(name)
-        kind = column_kind(field.type)
+        kind = _summary_kind(field.type)
         table = self._in_memory()
         if table is not None:
             column = table.column(name)
-            if kind in ("number", "temporal"):
-                lo_hi = pc.min_max(column)
+            if kind == "ordered":
+                lo, hi = min_max(column)
                 return Summary(
-                    column.null_count,
-                    scalar_text(lo_hi["min"]),
-                    scalar_text(lo_hi["max"]),
-                    None,
-                    False,
-                    None,
+                    column.null_count, scalar_text(lo), scalar_text(hi), None, False, None
                 )
             distinct = (
-                pc.count_distinct(column, mode="only_valid").as_py() if kind != "other" else None
+                pc.count_distinct(computable(column), mode="only_valid").as_py()
+                if kind == "distinct"
+                else None
             )
             return Summary(column.null_count, None, None, distinct, False, None)
         from_metadata = self._summary_from_metadata(name)
-        if from_metadata is not None and (kind in ("number", "temporal") or kind == "other"):
+        if from_metadata is not None and kind != "distinct":
             return from_metadata
         return self._scan_summary(name, kind, from_metadata)
 
@@ -286,25 +285,35 @@ class TableSource:
         for batch in self._batches([name]):
             column = batch.column(0)
             nulls += column.null_count
-            if kind in ("number", "temporal"):
-                lo_hi = pc.min_max(column)
-                bmin, bmax = lo_hi["min"].as_py(), lo_hi["max"].as_py()
+            if kind == "ordered":
+                bmin, bmax = min_max(column)
                 if bmin is not None and (lo is None or bmin < lo):
                     lo = bmin
                 if bmax is not None and (hi is None or bmax > hi):
                     hi = bmax
-            elif kind != "other" and not capped:
-                seen.update(pc.unique(column.drop_null()).to_pylist())
+            elif kind == "distinct" and not capped:
+                seen.update(pc.unique(computable(column).drop_null()).to_pylist())
                 if len(seen) > DISTINCT_CAP:
                     capped = True
                     if known is not None:
                         break
-        if kind in ("number", "temporal"):
+        if kind == "ordered":
             return Summary(nulls, scalar_text(lo), scalar_text(hi), None, False, None)
         null_count = known.null_count if known is not None else nulls
-        distinct = min(len(seen), DISTINCT_CAP) if kind != "other" else None
+        distinct = min(len(seen), DISTINCT_CAP) if kind == "distinct" else None
         note = f"stopped counting at {DISTINCT_CAP:,} distinct values" if capped else None
         return Summary(null_count, None, None, distinct, capped, note)
+
+
+def _summary_kind(type_: pa.DataType) -> Literal["ordered", "distinct", "nulls"]:
+    """What a summary shows: min/max (ordered values), a distinct count, or nulls only."""
+    import pyarrow as pa
+
+    kind = column_kind(type_)
+    value_type = type_.value_type if pa.types.is_dictionary(type_) else type_
+    if kind in ("number", "temporal") or pa.types.is_duration(value_type):
+        return "ordered"
+    return "nulls" if kind == "other" else "distinct"
 
 
 class MemorySource(TableSource):
