@@ -18,10 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ipyartifacts.core import progress as _progress
-from ipyartifacts.errors import ArtifactNotFoundError, IntegrityError, StoreError
+from ipyartifacts.errors import (
+    ArtifactNotFoundError,
+    IntegrityError,
+    StoreError,
+    StoreIOError,
+    store_io_error,
+)
 from ipyartifacts.store.blobs import LocalBlobStore
 from ipyartifacts.store.config import StoreLocation, resolve_store
 from ipyartifacts.store.hashing import hash_file
+from ipyartifacts.store.localfiles import check_regular
 from ipyartifacts.store.manifest import Manifest, ManifestEntry
 from ipyartifacts.store.records import RunRecord, VersionRecord
 from ipyartifacts.store.statcache import StatCache
@@ -93,12 +100,12 @@ class Client:
     def digest_of(self, path: Path) -> tuple[str, int]:
         """Digest and size of a local file, from the stat cache when it is trustworthy."""
         started = time.time_ns()
-        st = os.stat(path)
-        cached = self.stat_cache.lookup(st) if _regular(st) else None
+        st = check_regular(path)  # a pipe or device is refused before anything opens it
+        cached = self.stat_cache.lookup(st)
         if cached is not None:
             return cached, st.st_size
         digest, size = hash_file(path)
-        if _regular(st) and size == st.st_size:
+        if size == st.st_size:
             self.stat_cache.record(st, digest, started)
         return digest, size
 
@@ -119,12 +126,21 @@ class Client:
         is read exactly once, hashed while it is copied into the store.
         """
         started = time.time_ns()
-        st = os.stat(path)
-        cached = self.stat_cache.lookup(st) if _regular(st) else None
+        st = check_regular(path)  # a pipe or device is refused before anything opens it
+        cached = self.stat_cache.lookup(st)
         if cached is not None and self.blobs.touch(cached):  # touch: protect from a running GC
             return cached, st.st_size
-        digest, size = self.blobs.put_file(path)
-        if _regular(st) and size == st.st_size:
+        try:
+            digest, size = self.blobs.put_file(path)
+        except StoreIOError:
+            raise
+        except OSError as exc:
+            if _is_source_error(exc, path):
+                raise
+            raise store_io_error(
+                exc, phase=f"store the bytes of {str(path)!r}", store=str(self.root)
+            ) from exc
+        if size == st.st_size:
             self.stat_cache.record(st, digest, started)
         return digest, size
 
@@ -169,7 +185,12 @@ class Client:
     # -- manifests ------------------------------------------------------------------
 
     def store_manifest(self, manifest: Manifest) -> str:
-        return self.blobs.put_bytes(manifest.to_bytes())
+        try:
+            return self.blobs.put_bytes(manifest.to_bytes())
+        except StoreIOError as exc:
+            raise store_io_error(exc, phase="write the manifest") from exc
+        except OSError as exc:
+            raise store_io_error(exc, phase="write the manifest", store=str(self.root)) from exc
 
     def manifest(self, record: VersionRecord) -> Manifest:
         """The manifest of a version (validated on read, cached in memory)."""
@@ -287,6 +308,11 @@ def _size_or_zero(path: Path) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0
+
+
+def _is_source_error(exc: OSError, source: Path) -> bool:
+    """Whether ``exc`` is about the file being logged (not the store it goes into)."""
+    return exc.filename is not None and os.fspath(exc.filename) == os.fspath(source)
 
 
 def _regular(st: os.stat_result) -> bool:

@@ -65,7 +65,7 @@ class StatCache:
                 " dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,"
                 " digest TEXT NOT NULL, hashed_ns INTEGER NOT NULL, PRIMARY KEY (dev, ino))"
             )
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):  # a read-only or full disk: run without the cache
             return None
         self._local.conn = conn
         return conn

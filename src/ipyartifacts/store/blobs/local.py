@@ -11,8 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ipyartifacts.errors import ArtifactNotFoundError, SourceChangedError, StoreError
-from ipyartifacts.store.hashing import CHUNK_SIZE, hash_bytes, is_digest, iter_chunks, new_hasher
+from ipyartifacts.errors import (
+    ArtifactNotFoundError,
+    SourceChangedError,
+    StoreError,
+    StoreIOError,
+    store_io_error,
+)
+from ipyartifacts.store.hashing import CHUNK_SIZE, hash_bytes, is_digest, new_hasher
+from ipyartifacts.store.localfiles import open_regular
 
 __all__ = ["FRESH_SECONDS", "LocalBlobStore"]
 
@@ -36,8 +43,11 @@ class LocalBlobStore:
         self.tmp = self.root.parent / "tmp"
         self.quarantine_dir = self.root.parent / "quarantine"
         self.url = self.root.resolve().as_uri()
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._error(exc, "create the blob store") from exc
         self.wrote_since_sync = False
 
     def __repr__(self) -> str:
@@ -72,6 +82,8 @@ class LocalBlobStore:
         except FileNotFoundError:
             self._fresh.pop(digest, None)
             return False
+        except OSError as exc:  # a read-only store cannot protect the blob from GC
+            raise self._error(exc, "refresh a blob before reusing it") from exc
         if len(self._fresh) > 1_000_000:
             self._fresh.clear()
         self._fresh[digest] = now
@@ -81,31 +93,57 @@ class LocalBlobStore:
         path = self.path(digest)
         return path if path.is_file() else None
 
+    def _error(self, exc: OSError, phase: str, path: str | None = None) -> StoreIOError:
+        return store_io_error(exc, phase=phase, path=path, store=str(self.root.parent))
+
     def _publish(self, tmp_path: str, digest: str) -> None:
         final = self.path(digest)
         if self.touch(digest):
             os.unlink(tmp_path)
             return
-        final.parent.mkdir(exist_ok=True)
-        os.chmod(tmp_path, 0o444)
-        os.replace(tmp_path, final)
+        try:
+            final.parent.mkdir(exist_ok=True)
+            os.chmod(tmp_path, 0o444)
+            os.replace(tmp_path, final)
+        except OSError as exc:
+            raise self._error(exc, "store a blob", str(final)) from exc
         self.wrote_since_sync = True
 
     def _temp(self) -> tuple[int, str]:
-        return tempfile.mkstemp(dir=self.tmp, prefix="put-")
+        try:
+            return tempfile.mkstemp(dir=self.tmp, prefix="put-")
+        except OSError as exc:
+            raise self._error(exc, "create a temporary file", str(self.tmp)) from exc
 
     def put_file(self, source: Path, expected: str | None = None) -> tuple[str, int]:
+        """Store ``source`` (a regular file: pipes and devices are refused unopened).
+
+        An error reading ``source`` propagates as the ``OSError`` it is; an error writing
+        the store becomes a :class:`~ipyartifacts.errors.StoreIOError` (``StoreFullError``
+        on a full disk). Either way the temporary file is removed.
+        """
         if expected is not None and self.touch(expected):
             return expected, self.path(expected).stat().st_size
-        fd, tmp_path = self._temp()
+        with open_regular(source) as src:
+            fd, tmp_path = self._temp()
+            reading = True
+            try:
+                hasher = new_hasher()
+                size = 0
+                with os.fdopen(fd, "wb") as dst:
+                    while chunk := src.read(CHUNK_SIZE):
+                        reading = False
+                        hasher.update(chunk)
+                        dst.write(chunk)
+                        size += len(chunk)
+                        reading = True
+                    reading = False
+            except BaseException as exc:
+                _discard(tmp_path)
+                if isinstance(exc, OSError) and not reading:
+                    raise self._error(exc, f"store the bytes of {str(source)!r}", tmp_path) from exc
+                raise
         try:
-            hasher = new_hasher()
-            size = 0
-            with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
-                for chunk in iter_chunks(src, CHUNK_SIZE):
-                    hasher.update(chunk)
-                    dst.write(chunk)
-                    size += len(chunk)
             digest = str(hasher.hexdigest())
             if expected is not None and digest != expected:
                 raise SourceChangedError(
@@ -118,8 +156,7 @@ class LocalBlobStore:
             self._publish(tmp_path, digest)
             return digest, size
         except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_path)
+            _discard(tmp_path)
             raise
 
     def put_bytes(self, data: bytes) -> str:
@@ -128,12 +165,14 @@ class LocalBlobStore:
             return digest
         fd, tmp_path = self._temp()
         try:
-            with os.fdopen(fd, "wb") as dst:
-                dst.write(data)
+            try:
+                with os.fdopen(fd, "wb") as dst:
+                    dst.write(data)
+            except OSError as exc:
+                raise self._error(exc, "store a blob", tmp_path) from exc
             self._publish(tmp_path, digest)
         except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_path)
+            _discard(tmp_path)
             raise
         return digest
 
@@ -188,3 +227,9 @@ class LocalBlobStore:
                         item.unlink()
                     removed += 1
         return removed
+
+
+def _discard(tmp_path: str) -> None:
+    """Remove a temporary file; a store that refuses even that keeps it for GC."""
+    with contextlib.suppress(OSError):
+        os.unlink(tmp_path)

@@ -28,6 +28,7 @@ from ipyartifacts.store.catalog import _common
 from ipyartifacts.store.catalog import schema as s
 from ipyartifacts.store.catalog._common import COMMITTED, DELETED, actor, aware
 from ipyartifacts.store.catalog.dialect import WRITE, make_engine
+from ipyartifacts.store.catalog.faults import catalog_io_error
 from ipyartifacts.store.catalog.migrations import apply_migrations
 from ipyartifacts.store.catalog.queries import QueriesMixin
 from ipyartifacts.store.catalog.runs import RunsMixin
@@ -95,7 +96,7 @@ class Catalog(RunsMixin, QueriesMixin):
             with self._write() as conn:
                 apply_migrations(conn)
         except SQLAlchemyError as exc:
-            raise StoreError(
+            raise catalog_io_error(exc, url, "open the catalog") or StoreError(
                 f"Cannot open the catalog at {url!r}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}",
                 store=url,
             ) from exc
@@ -111,7 +112,7 @@ class Catalog(RunsMixin, QueriesMixin):
             with self.engine.connect() as conn, conn.begin():
                 yield conn
         except OperationalError as exc:
-            raise StoreError(
+            raise catalog_io_error(exc, self.url, "read the catalog") or StoreError(
                 f"Catalog read failed at {self.url!r}: {exc.orig}", store=self.url
             ) from exc
 
@@ -123,7 +124,8 @@ class Catalog(RunsMixin, QueriesMixin):
                 with conn.begin():
                     yield conn
         except OperationalError as exc:
-            raise StoreError(
+            # A full or read-only disk says so; anything else is most likely a long lock.
+            raise catalog_io_error(exc, self.url, "write the catalog") or StoreError(
                 f"Catalog write failed at {self.url!r}: {exc.orig}. If another process holds "
                 "the database for a long time, retry.",
                 store=self.url,
