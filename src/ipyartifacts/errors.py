@@ -11,6 +11,7 @@ One tree, one base class; catch :class:`ArtifactError` to catch them all::
     ├── DuplicateEntryError        (also ValueError)  a logical path is added twice
     ├── TooManyObjectsError        (also ValueError)  a reference expands past ``max_objects``
     ├── RegistryExistsError        (also ValueError)  a registry of that name already exists
+    ├── SpecialFileError           (also ValueError)  a path names a pipe, device or socket
     ├── ArtifactStateError         (also RuntimeError) the operation does not fit the artifact's state
     │   └── ProtectedAliasError                        a protected registry alias moves without force
     ├── IntegrityError                                 stored bytes do not match their digest
@@ -20,7 +21,14 @@ One tree, one base class; catch :class:`ArtifactError` to catch them all::
     ├── CopyConflictError                              a store copy met a different version under one number
     └── StoreError                 (also OSError)     the catalog or blob store failed
         ├── NetworkFilesystemError                     an embedded store is on NFS/SMB/FUSE
-        └── MissingBlobError                           a version would name bytes the store lacks
+        ├── MissingBlobError                           a version would name bytes the store lacks
+        └── StoreIOError                               reading or writing the store failed
+            ├── StoreFullError                         its disk is full (ENOSPC, EDQUOT)
+            └── StorePermissionError                   it is read-only (EACCES, EPERM, EROFS)
+
+A :class:`StoreIOError` keeps the ``errno`` of the failure (as ``OSError`` does) and says
+in which ``phase`` it happened (``"store a file's bytes"``, ``"write the catalog"`` ...) and
+on which ``path``; when it interrupts ``log``, no version was committed.
 
 Every error carries its context as attributes (``name``, ``path``, ``digest`` ...) and
 a message that says what was expected, what was found and how to fix it.
@@ -28,6 +36,7 @@ a message that says what was expected, what was found and how to fix it.
 
 from __future__ import annotations
 
+import errno as _errno
 from collections.abc import Sequence
 
 __all__ = [
@@ -47,7 +56,11 @@ __all__ = [
     "ReferenceChangedError",
     "RegistryExistsError",
     "SourceChangedError",
+    "SpecialFileError",
     "StoreError",
+    "StoreFullError",
+    "StoreIOError",
+    "StorePermissionError",
     "TooManyObjectsError",
     "VerificationError",
 ]
@@ -194,6 +207,18 @@ class TooManyObjectsError(ArtifactError, ValueError):
         self.limit = limit
 
 
+class SpecialFileError(ArtifactError, ValueError):
+    """A path to log names a named pipe, a device or a socket: only regular files are logged.
+
+    ``kind`` says what was found (``"a named pipe (FIFO)"``, ``"a character device"`` ...).
+    """
+
+    def __init__(self, message: str, *, path: str, kind: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.kind = kind
+
+
 class VerificationError(ArtifactError):
     """A directory does not hold exactly the files of an artifact version."""
 
@@ -287,3 +312,91 @@ class MissingBlobError(StoreError):
         self.digest = digest
         self.path = path
         self.source = source
+
+
+class StoreIOError(StoreError):
+    """Reading or writing the store failed: the operation stopped and committed nothing.
+
+    Attributes
+    ----------
+    errno : int or None
+        The ``errno`` of the underlying failure (``ENOSPC``, ``EROFS``, ``EIO`` ...),
+        None when the database reported it without one.
+    phase : str
+        What was being done: ``"store a file's bytes"``, ``"write the manifest"``,
+        ``"write the catalog"``, ``"download"``, ``"garbage-collect"`` ...
+    path : str or None
+        The file or database being written or read.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errno: int | None = None,
+        phase: str,
+        path: str | None = None,
+        store: str | None = None,
+    ) -> None:
+        super().__init__(message, store=store)
+        self.errno = errno
+        self.strerror = message
+        self.filename = path
+        self.phase = phase
+        self.path = path
+
+
+class StoreFullError(StoreIOError):
+    """The disk (or quota) holding the store is full."""
+
+
+class StorePermissionError(StoreIOError):
+    """The store is read-only for this process (permissions, or a read-only filesystem)."""
+
+
+_FULL = {_errno.ENOSPC, getattr(_errno, "EDQUOT", _errno.ENOSPC)}
+_DENIED = {_errno.EACCES, _errno.EPERM, _errno.EROFS}
+
+
+def store_io_error(
+    exc: OSError, *, phase: str, path: str | None = None, store: str | None = None
+) -> StoreIOError:
+    """The :class:`StoreIOError` (subclass by errno) saying that ``phase`` failed with ``exc``.
+
+    Raise it ``from exc``. A StoreIOError passed in is said again for the new ``phase``
+    (a blob write that was the manifest's becomes "write the manifest").
+    """
+    if isinstance(exc, StoreIOError):
+        cause = exc.__cause__
+        if phase == exc.phase or not isinstance(cause, OSError):
+            return exc
+        return store_io_error(cause, phase=phase, path=path or exc.path, store=store or exc.store)
+    code = exc.errno
+    where = path or (str(exc.filename) if exc.filename else None)
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    on = f" ({where})" if where else ""
+    if code in _FULL:
+        cls: type[StoreIOError] = StoreFullError
+        fix = (
+            "The disk holding the store is full: free some space (delete unused versions, "
+            "then run gc) or move the store (IPYARTIFACTS_STORE), and retry."
+        )
+    elif code in _DENIED:
+        cls = StorePermissionError
+        fix = (
+            "The store is read-only for this process: fix its permissions or mount, or "
+            "point IPYARTIFACTS_STORE at a writable directory."
+        )
+    elif code == _errno.ENAMETOOLONG:
+        cls = StoreIOError
+        fix = "A path is too long for this filesystem: use shorter names or a shorter root."
+    else:
+        cls = StoreIOError
+        fix = "The disk may be failing or disconnected: check it, then retry."
+    return cls(
+        f"Could not {phase}: {reason}{on}. {fix}",
+        errno=code,
+        phase=phase,
+        path=where,
+        store=store,
+    )

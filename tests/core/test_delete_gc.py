@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -338,17 +339,21 @@ def test_failed_ingest_leaves_no_temp_file(
     import ipyartifacts.store.blobs.local as local
 
     src = write(work / "big.bin", os.urandom(3 << 20))
-    calls = {"n": 0}
-    real = local.iter_chunks
+    real = local.open_regular
 
-    def failing(stream, size=local.CHUNK_SIZE):  # type: ignore[no-untyped-def]
-        for chunk in real(stream, size):
-            calls["n"] += 1
-            if calls["n"] == 2:
+    class Failing(io.BufferedReader):
+        calls = 0
+
+        def read(self, size: int | None = -1, /) -> bytes:
+            Failing.calls += 1
+            if Failing.calls == 2:
                 raise OSError("disk on fire")
-            yield chunk
+            return super().read(size)
 
-    monkeypatch.setattr(local, "iter_chunks", failing)
+    def failing(path):  # type: ignore[no-untyped-def]
+        return Failing(real(path).detach())  # the source fails to read midway
+
+    monkeypatch.setattr(local, "open_regular", failing)
     art = wandb.Artifact("x", "dataset")
     with pytest.raises(OSError, match="disk on fire"):
         art.add_file(src)

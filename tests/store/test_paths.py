@@ -15,6 +15,8 @@ from ipyartifacts import errors
 from ipyartifacts.store.manifest import Manifest
 from ipyartifacts.store.paths import (
     _ANY_PROBLEM,
+    MAX_PATH_LENGTH,
+    MAX_SEGMENT_LENGTH,
     _describe,
     safe_destination,
     validate_logical_path,
@@ -179,3 +181,95 @@ def test_symlinked_file_target_pointing_outside_is_refused(work: Path, tmp_path:
     with pytest.raises(errors.InvalidPathError):
         art.download(root)
     assert victim.read_text() == "keep me"
+
+
+# -- length limits: what a filesystem can hold (255 bytes a name, 4096 a path, in UTF-8) ------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "a" * 255,
+        "é" * 127,  # 254 bytes
+        "文" * 85,  # 255 bytes
+        "/".join(["d" * 254] * 16),  # 16 * 255 - 1 = 4079 bytes
+        "/".join(["x" * 200] * 20)[: MAX_PATH_LENGTH - 1] + "y",  # exactly 4096 bytes
+    ],
+)
+def test_paths_within_the_byte_limits_are_kept(path: str) -> None:
+    assert len(path.encode()) <= MAX_PATH_LENGTH
+    assert validate_logical_path(path) == path
+
+
+@pytest.mark.parametrize(
+    ("path", "bytes_"),
+    [
+        ("a" * 256, 256),
+        ("é" * 128, 256),  # 128 characters, 256 bytes
+        ("😀" * 64, 256),  # 64 characters, 256 bytes
+        ("ok/" + "b" * 300 + "/c.txt", 300),
+    ],
+    ids=["ascii", "two-byte", "four-byte", "middle-segment"],
+)
+def test_a_segment_over_255_bytes_is_refused_naming_it(path: str, bytes_: int) -> None:
+    with pytest.raises(errors.InvalidPathError) as info:
+        validate_logical_path(path)
+    message = str(info.value)
+    assert f"is {bytes_} bytes long" in message
+    assert "limit is 255 bytes" in message
+    long_segment = max(path.split("/"), key=len)
+    assert repr(long_segment[:40] + "...") in message  # names the segment, shortened
+    assert info.value.path == path
+    assert len(message) < 400  # a long path never floods the message
+
+
+def test_a_path_over_4096_bytes_is_refused() -> None:
+    path = "/".join(["s" * 100] * 41)  # 41 * 101 - 1 = 4140 bytes, every segment fine
+    with pytest.raises(errors.InvalidPathError, match="limit is 4096 bytes") as info:
+        validate_logical_path(path)
+    assert "4,140 bytes" in str(info.value)
+    assert len(str(info.value)) < 400
+    multibyte = "/".join(["é" * 100] * 21)  # 2,100 characters but 4,220 bytes
+    with pytest.raises(errors.InvalidPathError, match="limit is 4096 bytes"):
+        validate_logical_path(multibyte)
+
+
+long_segment = st.text(alphabet=st.sampled_from("aé文😀"), min_size=60, max_size=300)
+
+
+@given(st.lists(long_segment, min_size=1, max_size=3))
+def test_fast_and_explicit_checks_agree_on_lengths(segments: list[str]) -> None:
+    from ipyartifacts.store.paths import _problem
+
+    path = "/".join(segments)
+    fits = len(path.encode()) <= MAX_PATH_LENGTH and all(
+        len(s.encode()) <= MAX_SEGMENT_LENGTH for s in segments
+    )
+    assert (_problem(path) is None) == fits
+    assert (_describe(path) is None) == fits
+
+
+def test_adding_a_too_long_name_is_refused_at_add_time(work: Path) -> None:
+    src = write(work / "f.txt", "x")
+    art = wandb.Artifact("d", "dataset")
+    with pytest.raises(errors.InvalidPathError, match="limit is 255 bytes"):
+        art.add_file(src, name="n" * 256)
+    with pytest.raises(errors.InvalidPathError, match="limit is 255 bytes"):
+        art.new_file("é" * 200 + ".txt")
+    assert len(art.manifest) == 0
+
+
+def test_a_hostile_manifest_with_a_too_long_segment_is_refused() -> None:
+    body = {"format": 1, "entries": {"a/" + "z" * 256: {"digest": "0" * 64, "size": 1}}}
+    with pytest.raises(errors.InvalidPathError, match="limit is 255 bytes"):
+        Manifest.from_bytes(json.dumps(body).encode())
+
+
+def test_a_255_byte_name_round_trips_through_a_real_filesystem(work: Path) -> None:
+    name = "文" * 85  # 255 bytes: the longest name the filesystem takes
+    run = wandb.init(project="p")
+    art = wandb.Artifact("d", "dataset")
+    art.add_file(write(work / "f.txt", "payload"), name=f"sub/{name}")
+    run.log_artifact(art)
+    out = Path(wandb.Api().artifact("p/d").download(work / "out"))
+    assert (out / "sub" / name).read_text() == "payload"

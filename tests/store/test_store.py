@@ -209,15 +209,16 @@ def test_ingesting_a_new_file_reads_it_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src = write(tmp_path / "new.bin", os.urandom(3 * 1024 * 1024))
-    opened: list[str] = []
-    real_open = open
+    opened: list[int] = []
+    real_open = os.open
 
-    def spy_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+    # Sources are opened with os.open (non-blocking, regular files only: store/localfiles).
+    def spy_open(file: object, flags: int, *args: object, **kwargs: object) -> int:
         if str(file) == str(src):
-            opened.append(mode)
-        return real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+            opened.append(flags & os.O_ACCMODE)
+        return real_open(file, flags, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("builtins.open", spy_open)
+    monkeypatch.setattr("os.open", spy_open)
     digest, size = get_client().ingest(src)
-    assert opened == ["rb"]
+    assert opened == [os.O_RDONLY]
     assert (digest, size) == hash_file(src)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ipyartifacts.api.entry import ARTIFACT_SCHEME, ArtifactManifestEntry
 from ipyartifacts.errors import ArtifactNotFoundError, DuplicateEntryError
+from ipyartifacts.store.localfiles import check_regular
 from ipyartifacts.store.manifest import Manifest, ManifestEntry
 from ipyartifacts.store.paths import join_logical, validate_logical_path
 
@@ -88,6 +89,7 @@ class DraftContent:
             raise FileNotFoundError(f"Cannot add {str(path)!r}: no such file.")
         if path.is_dir():
             raise IsADirectoryError(f"{str(path)!r} is a directory; use add_dir() for folders.")
+        check_regular(path)  # a pipe or device: refused from its stat, never opened
         logical = validate_logical_path(name if name is not None else path.name)
         client = self._staging_client()
         if policy == "mutable":

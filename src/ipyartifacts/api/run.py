@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import os
 import secrets
 import socket
@@ -11,6 +12,7 @@ import string
 import sys
 import threading
 import types
+import warnings
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ipyartifacts.api.run_distributed import RunDistributed
 from ipyartifacts.api.run_members import RunMembers
 from ipyartifacts.core.client import Client, get_client
-from ipyartifacts.errors import ArtifactStateError, ArtifactTypeMismatchError
+from ipyartifacts.errors import ArtifactStateError, ArtifactTypeMismatchError, StoreError
 from ipyartifacts.store.config import default_project
 from ipyartifacts.store.names import (
     alias_list,
@@ -126,15 +128,29 @@ class Run(RunMembers, RunDistributed):
         self.finish(exit_code=0 if exc_type is None else 1)
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
-        """Mark the run finished (``exit_code`` != 0: failed). Finishing twice is harmless."""
+        """Mark the run finished (``exit_code`` != 0: failed). Finishing twice is harmless.
+
+        Finishing is cleanup, so it never raises: when the store cannot record it (a full
+        or read-only disk), the run is finished here anyway, stays ``running`` in the
+        catalog, and one ``RuntimeWarning`` says so.
+        """
         del quiet
         global _active
         if self._record.state != "running":
             return
         state = "finished" if not exit_code else "failed"
         now = datetime.now(timezone.utc)
-        self._client.catalog.update_run(self.id, state=state, finished_at=now)
-        self._record = self._client.run(self.id)
+        try:
+            self._client.catalog.update_run(self.id, state=state, finished_at=now)
+            self._record = self._client.run(self.id)
+        except StoreError as exc:
+            self._record = dataclasses.replace(self._record, state=state, finished_at=now)
+            warnings.warn(
+                f"Run {self.project}/{self.id} finished, but the store could not record it "
+                f"(it stays 'running' there): {exc}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         with _active_lock:
             if _active is self:
                 _active = None

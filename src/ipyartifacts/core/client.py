@@ -26,11 +26,14 @@ from ipyartifacts.errors import (
     MissingBlobError,
     SourceChangedError,
     StoreError,
+    StoreIOError,
+    store_io_error,
 )
 from ipyartifacts.store import chunks as _chunks
 from ipyartifacts.store.blobs import BlobStore, LocalBlobStore
 from ipyartifacts.store.config import StoreLocation, resolve_store
 from ipyartifacts.store.hashing import hash_file
+from ipyartifacts.store.localfiles import check_regular
 from ipyartifacts.store.manifest import Manifest, ManifestEntry
 from ipyartifacts.store.records import RunRecord, VersionRecord
 from ipyartifacts.store.statcache import StatCache
@@ -120,12 +123,12 @@ class Client:
     def digest_of(self, path: Path) -> tuple[str, int]:
         """Digest and size of a local file, from the stat cache when it is trustworthy."""
         started = time.time_ns()
-        st = os.stat(path)
-        cached = self.stat_cache.lookup(st) if _regular(st) else None
+        st = check_regular(path)  # a pipe or device is refused before anything opens it
+        cached = self.stat_cache.lookup(st)
         if cached is not None:
             return cached, st.st_size
         digest, size = hash_file(path)
-        if _regular(st) and size == st.st_size:
+        if size == st.st_size:
             self.stat_cache.record(st, digest, started)
         return digest, size
 
@@ -153,13 +156,22 @@ class Client:
         is read exactly once, hashed while it is copied into the store.
         """
         started = time.time_ns()
-        st = os.stat(path)
-        cached = self.stat_cache.lookup(st) if _regular(st) else None
+        st = check_regular(path)  # a pipe or device is refused before anything opens it
+        cached = self.stat_cache.lookup(st)
         if cached is not None and self._present(cached, st.st_size):  # touch: protect from GC
             self._remember_source(cached, path)
             return cached, st.st_size
-        digest, size = self._put(path, st.st_size if _regular(st) else 0)
-        if _regular(st) and size == st.st_size:
+        try:
+            digest, size = self._put(path, st.st_size)
+        except StoreIOError:
+            raise
+        except OSError as exc:
+            if _is_source_error(exc, path):
+                raise
+            raise store_io_error(
+                exc, phase=f"store the bytes of {str(path)!r}", store=str(self.root)
+            ) from exc
+        if size == st.st_size:
             self.stat_cache.record(st, digest, started)
         self._remember_source(digest, path)
         if self.remote:
@@ -273,7 +285,12 @@ class Client:
 
     def store_manifest(self, manifest: Manifest) -> str:
         data = manifest.to_bytes()
-        digest = self.blobs.put_bytes(data)
+        try:
+            digest = self.blobs.put_bytes(data)
+        except StoreIOError as exc:
+            raise store_io_error(exc, phase="write the manifest") from exc
+        except OSError as exc:
+            raise store_io_error(exc, phase="write the manifest", store=str(self.root)) from exc
         if self.remote:
             with contextlib.suppress(IntegrityError, OSError):
                 self.cache.get_or_fetch(digest, lambda dest: dest.write_bytes(data), digest=digest)
@@ -487,6 +504,11 @@ def _size_or_zero(path: Path) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0
+
+
+def _is_source_error(exc: OSError, source: Path) -> bool:
+    """Whether ``exc`` is about the file being logged (not the store it goes into)."""
+    return exc.filename is not None and os.fspath(exc.filename) == os.fspath(source)
 
 
 def _regular(st: os.stat_result) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ipyartifacts.errors import ArtifactStateError, InvalidNameError
+from ipyartifacts.errors import ArtifactError, ArtifactStateError, InvalidNameError
 
 if TYPE_CHECKING:
     from ipyartifacts.api.api import Api
@@ -77,10 +77,27 @@ class Frontend:
         return run
 
     def close(self) -> None:
-        """End of a command: finish the runs it started (when ``finish_runs``)."""
-        if self.finish_runs:
-            for run in self.runs:
-                run.finish(exit_code=1 if self.failed else 0)
+        """End of a command: finish the runs it started (when ``finish_runs``).
+
+        Never raises (it runs while an error may be on its way out). A run the store
+        could not mark finished is said in one ``Warning:`` line on stderr, unless the
+        command already failed: its error line says what is wrong with the store.
+        """
+        if not self.finish_runs:
+            return
+        import sys
+        import warnings
+
+        for run in self.runs:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    run.finish(exit_code=1 if self.failed else 0)
+                except (ArtifactError, OSError) as exc:  # pragma: no cover - finish is safe
+                    caught.append(warnings.WarningMessage(str(exc), RuntimeWarning, "", 0))
+            if not self.failed:
+                for warning in caught:
+                    print(f"Warning: {warning.message}", file=sys.stderr)
 
     def bind(self, variable: str, value: Any) -> None:
         if self.namespace is None:
@@ -143,5 +160,12 @@ def parse_meta(pairs: Sequence[str]) -> dict[str, Any]:
             value: Any = json.loads(raw)
         except ValueError:
             value = raw
+        except RecursionError:
+            from ipyartifacts.store.names import MAX_METADATA_DEPTH
+
+            raise ValueError(
+                f"--meta {key.strip()}=... is nested too deeply to read; metadata may nest "
+                f"at most {MAX_METADATA_DEPTH} levels."
+            ) from None
         out[key.strip()] = value
     return out

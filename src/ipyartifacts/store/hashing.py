@@ -31,10 +31,16 @@ def iter_chunks(stream: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
 
 
 def hash_file(path: str | Path) -> tuple[str, int]:
-    """Stream ``path`` through BLAKE3; return ``(hex digest, size in bytes)``."""
+    """Stream ``path`` through BLAKE3; return ``(hex digest, size in bytes)``.
+
+    Only a regular file is read (:func:`~ipyartifacts.store.localfiles.open_regular`):
+    a named pipe or a device raises :class:`~ipyartifacts.errors.SpecialFileError`.
+    """
+    from ipyartifacts.store.localfiles import open_regular
+
     hasher = new_hasher()
     size = 0
-    with open(path, "rb") as stream:
+    with open_regular(path) as stream:
         for chunk in iter_chunks(stream):
             hasher.update(chunk)
             size += len(chunk)

@@ -17,6 +17,8 @@ from ipyartifacts.errors import InvalidMetadataError, InvalidNameError
 __all__ = [
     "LATEST",
     "LOCAL_ORGANIZATION",
+    "MAX_METADATA_BYTES",
+    "MAX_METADATA_DEPTH",
     "REGISTRY_PREFIX",
     "ArtifactSpec",
     "alias_list",
@@ -32,6 +34,8 @@ __all__ = [
 
 LATEST = "latest"
 MAX_NAME_LENGTH = 128
+MAX_METADATA_DEPTH = 100  # nesting levels of dicts/lists; deeper is a bug, not a record
+MAX_METADATA_BYTES = 1 << 20  # 1 MB of JSON: metadata is a description, not a payload
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _VERSION = re.compile(r"^v(\d+)$")
 
@@ -233,7 +237,9 @@ def check_metadata(value: Mapping[str, Any] | None, what: str = "metadata") -> d
     """Return a JSON-safe deep copy of ``value`` or raise :class:`InvalidMetadataError`.
 
     Strict JSON: string keys; str, int, float, bool, None, lists/tuples and dicts;
-    no NaN or Infinity. numpy scalars are accepted through ``.item()``.
+    no NaN or Infinity. numpy scalars are accepted through ``.item()``. At most
+    :data:`MAX_METADATA_DEPTH` levels of nesting (a structure that contains itself
+    is refused the same way) and :data:`MAX_METADATA_BYTES` of JSON.
     """
     if value is None:
         return {}
@@ -241,10 +247,18 @@ def check_metadata(value: Mapping[str, Any] | None, what: str = "metadata") -> d
         raise InvalidMetadataError(
             f"{what.capitalize()} must be a dict, got {type(value).__name__}."
         )
-    return {str(k): v for k, v in _clean(value, what, "").items()}
+    cleaned = {str(k): v for k, v in _clean(value, what, "", 0).items()}
+    size = len(dumps(cleaned).encode("utf-8"))
+    if size > MAX_METADATA_BYTES:
+        raise InvalidMetadataError(
+            f"{what.capitalize()} is {size:,} bytes of JSON; the limit is "
+            f"{MAX_METADATA_BYTES:,} bytes (1 MB). Keep large data in a file of the artifact "
+            "and put its path in the metadata.",
+        )
+    return cleaned
 
 
-def _clean(value: Any, what: str, where: str) -> Any:
+def _clean(value: Any, what: str, where: str, depth: int) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -257,6 +271,14 @@ def _clean(value: Any, what: str, where: str) -> Any:
                 key=where,
             )
         return float(value)
+    if isinstance(value, (Mapping, list, tuple)) and depth >= MAX_METADATA_DEPTH:
+        shown = where if len(where) <= 60 else where[:57] + "..."
+        raise InvalidMetadataError(
+            f"{what.capitalize()} is nested more than {MAX_METADATA_DEPTH} levels deep (at "
+            f"{shown!r}); the limit is {MAX_METADATA_DEPTH}. Flatten it, or store it as a "
+            "file of the artifact. (A dict or list that contains itself never ends.)",
+            key=where,
+        )
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
@@ -266,14 +288,14 @@ def _clean(value: Any, what: str, where: str) -> Any:
                     f"{where or 'top level'!r} is a {type(key).__name__}.",
                     key=where,
                 )
-            out[key] = _clean(item, what, f"{where}.{key}" if where else key)
+            out[key] = _clean(item, what, f"{where}.{key}" if where else key, depth + 1)
         return out
     if isinstance(value, (list, tuple)):
-        return [_clean(item, what, f"{where}[{i}]") for i, item in enumerate(value)]
+        return [_clean(item, what, f"{where}[{i}]", depth + 1) for i, item in enumerate(value)]
     item = getattr(value, "item", None)  # numpy scalars
     if callable(item) and not isinstance(value, (bytes, bytearray)):
         try:
-            return _clean(item(), what, where)
+            return _clean(item(), what, where, depth)
         except (TypeError, ValueError):
             pass
     raise InvalidMetadataError(

@@ -16,9 +16,18 @@ from urllib.parse import unquote
 
 from ipyartifacts.errors import InvalidPathError
 
-__all__ = ["MAX_PATH_LENGTH", "join_logical", "safe_destination", "validate_logical_path"]
+__all__ = [
+    "MAX_PATH_LENGTH",
+    "MAX_SEGMENT_LENGTH",
+    "join_logical",
+    "safe_destination",
+    "validate_logical_path",
+]
 
+# Limits in UTF-8 bytes, as filesystems count them (Linux: NAME_MAX 255, PATH_MAX 4096).
+# A path past them could be added but never downloaded, so it is refused when added.
 MAX_PATH_LENGTH = 4096
+MAX_SEGMENT_LENGTH = 255
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -30,17 +39,42 @@ _ANY_PROBLEM = re.compile(r"[\x00-\x1f\x7f\\]|^/|//|/$|(?:^|/)\.{1,2}(?:/|$)|(?:
 
 def _problem(path: str) -> str | None:
     """Say what is wrong with ``path`` as a logical path, or ``None`` when it is fine."""
-    if path and len(path) <= MAX_PATH_LENGTH and not _ANY_PROBLEM.search(path):
+    # An ASCII path of at most 255 characters cannot break a length limit: the common
+    # case costs no encoding and no split.
+    short = len(path) <= MAX_SEGMENT_LENGTH and path.isascii()
+    if path and (short or _length_problem(path) is None) and not _ANY_PROBLEM.search(path):
         return None
     return _describe(path)
+
+
+def _length_problem(path: str) -> str | None:
+    """Say which byte limit ``path`` breaks (whole path, then the first long segment)."""
+    size = len(path) if path.isascii() else len(path.encode("utf-8", "surrogatepass"))
+    if size > MAX_PATH_LENGTH:
+        return (
+            f"it is {size:,} bytes long (UTF-8); the limit is {MAX_PATH_LENGTH} bytes for a "
+            "whole path"
+        )
+    if size <= MAX_SEGMENT_LENGTH:
+        return None
+    for segment in path.split("/"):
+        length = len(segment.encode("utf-8", "surrogatepass"))
+        if length > MAX_SEGMENT_LENGTH:
+            shown = segment[:40] + "..."
+            return (
+                f"segment {shown!r} is {length} bytes long (UTF-8); the limit is "
+                f"{MAX_SEGMENT_LENGTH} bytes for one file or folder name"
+            )
+    return None
 
 
 def _describe(path: str) -> str | None:
     """The slow, explicit form of the checks, which also says what is wrong."""
     if not path:
         return "it is empty"
-    if len(path) > MAX_PATH_LENGTH:
-        return f"it is longer than {MAX_PATH_LENGTH} characters"
+    length = _length_problem(path)
+    if length is not None:
+        return length
     if _CONTROL.search(path):
         return "it contains NUL or control characters"
     if "\\" in path:
@@ -66,7 +100,9 @@ def validate_logical_path(path: str) -> str:
 
     Safe means: relative, '/'-separated, no ``.``/``..``/empty segments, no backslashes,
     drive letters, NUL or control characters, and none of these hidden behind
-    percent-encoding (``%2e%2e%2f``).
+    percent-encoding (``%2e%2e%2f``); each segment at most :data:`MAX_SEGMENT_LENGTH`
+    (255) bytes and the whole path at most :data:`MAX_PATH_LENGTH` (4096) bytes of UTF-8,
+    so that every accepted path can be written to a filesystem.
 
     Examples
     --------
@@ -91,8 +127,9 @@ def validate_logical_path(path: str) -> str:
         if inner is not None:
             problem = f"once percent-decoded ({decoded!r}) {inner}"
     if problem is not None:
+        shown = repr(path) if len(path) <= 120 else f"{path[:60]!r}... ({len(path):,} characters)"
         raise InvalidPathError(
-            f"Invalid path {path!r} in artifact: {problem}. Use a relative path such as "
+            f"Invalid path {shown} in artifact: {problem}. Use a relative path such as "
             "'folder/file.txt' with '/' between folders.",
             path=path,
         )

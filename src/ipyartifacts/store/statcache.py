@@ -74,7 +74,7 @@ class StatCache:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS chunk_lists (digest TEXT PRIMARY KEY, list TEXT)"
             )
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):  # a read-only or full disk: run without the cache
             return None
         self._local.conn = conn
         return conn

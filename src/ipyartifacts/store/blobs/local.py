@@ -13,9 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ipyartifacts.errors import ArtifactNotFoundError, SourceChangedError, StoreError
+from ipyartifacts.errors import (
+    ArtifactNotFoundError,
+    SourceChangedError,
+    StoreError,
+    StoreIOError,
+    store_io_error,
+)
 from ipyartifacts.store.durable import Durability
-from ipyartifacts.store.hashing import CHUNK_SIZE, hash_bytes, is_digest, iter_chunks, new_hasher
+from ipyartifacts.store.hashing import CHUNK_SIZE, hash_bytes, is_digest, new_hasher
+from ipyartifacts.store.localfiles import open_regular
 
 __all__ = ["FRESH_SECONDS", "LocalBlobStore", "TempSweep", "forget_touches"]
 
@@ -67,8 +74,11 @@ class LocalBlobStore:
         self.tmp = self.root.parent / "tmp"
         self.quarantine_dir = self.root.parent / "quarantine"
         self.url = self.root.resolve().as_uri()
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._error(exc, "create the blob store") from exc
         self.durability = Durability(self._root_str)
 
     @property
@@ -119,6 +129,8 @@ class LocalBlobStore:
         except FileNotFoundError:
             self._fresh.pop(digest, None)
             return False
+        except OSError as exc:  # a read-only store cannot protect the blob from GC
+            raise self._error(exc, "refresh a blob before reusing it") from exc
         self._remember(digest, (now, generation))
         return True
 
@@ -131,33 +143,59 @@ class LocalBlobStore:
         path = self.path(digest)
         return path if path.is_file() else None
 
+    def _error(self, exc: OSError, phase: str, path: str | None = None) -> StoreIOError:
+        return store_io_error(exc, phase=phase, path=path, store=str(self.root.parent))
+
     def _publish(self, tmp_path: str, digest: str) -> None:
         final = self.path(digest)
         if self.touch(digest, check=True):
             os.unlink(tmp_path)
             return
         stamp = (time.monotonic(), _generation)
-        final.parent.mkdir(exist_ok=True)
-        os.chmod(tmp_path, 0o444)
-        os.replace(tmp_path, final)
+        try:
+            final.parent.mkdir(exist_ok=True)
+            os.chmod(tmp_path, 0o444)
+            os.replace(tmp_path, final)
+        except OSError as exc:
+            raise self._error(exc, "store a blob", str(final)) from exc
         self._remember(digest, stamp)  # just written: its mtime is fresh
         self.durability.wrote(str(final))
 
     def _temp(self) -> tuple[int, str]:
-        return tempfile.mkstemp(dir=self.tmp, prefix="put-")
+        try:
+            return tempfile.mkstemp(dir=self.tmp, prefix="put-")
+        except OSError as exc:
+            raise self._error(exc, "create a temporary file", str(self.tmp)) from exc
 
     def put_file(self, source: Path, expected: str | None = None) -> tuple[str, int]:
+        """Store ``source`` (a regular file: pipes and devices are refused unopened).
+
+        An error reading ``source`` propagates as the ``OSError`` it is; an error writing
+        the store becomes a :class:`~ipyartifacts.errors.StoreIOError` (``StoreFullError``
+        on a full disk). Either way the temporary file is removed.
+        """
         if expected is not None and self.touch(expected, check=True):
             return expected, self.path(expected).stat().st_size
-        fd, tmp_path = self._temp()
+        with open_regular(source) as src:
+            fd, tmp_path = self._temp()
+            reading = True
+            try:
+                hasher = new_hasher()
+                size = 0
+                with os.fdopen(fd, "wb") as dst:
+                    while chunk := src.read(CHUNK_SIZE):
+                        reading = False
+                        hasher.update(chunk)
+                        dst.write(chunk)
+                        size += len(chunk)
+                        reading = True
+                    reading = False
+            except BaseException as exc:
+                _discard(tmp_path)
+                if isinstance(exc, OSError) and not reading:
+                    raise self._error(exc, f"store the bytes of {str(source)!r}", tmp_path) from exc
+                raise
         try:
-            hasher = new_hasher()
-            size = 0
-            with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
-                for chunk in iter_chunks(src, CHUNK_SIZE):
-                    hasher.update(chunk)
-                    dst.write(chunk)
-                    size += len(chunk)
             digest = str(hasher.hexdigest())
             if expected is not None and digest != expected:
                 raise SourceChangedError(
@@ -170,8 +208,7 @@ class LocalBlobStore:
             self._publish(tmp_path, digest)
             return digest, size
         except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_path)
+            _discard(tmp_path)
             raise
 
     def put_bytes(self, data: bytes) -> str:
@@ -180,12 +217,14 @@ class LocalBlobStore:
             return digest
         fd, tmp_path = self._temp()
         try:
-            with os.fdopen(fd, "wb") as dst:
-                dst.write(data)
+            try:
+                with os.fdopen(fd, "wb") as dst:
+                    dst.write(data)
+            except OSError as exc:
+                raise self._error(exc, "store a blob", tmp_path) from exc
             self._publish(tmp_path, digest)
         except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_path)
+            _discard(tmp_path)
             raise
         return digest
 
@@ -287,3 +326,9 @@ def _tree_size(root: Path) -> int:
             with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(dirpath, name)).st_size
     return total
+
+
+def _discard(tmp_path: str) -> None:
+    """Remove a temporary file; a store that refuses even that keeps it for GC."""
+    with contextlib.suppress(OSError):
+        os.unlink(tmp_path)

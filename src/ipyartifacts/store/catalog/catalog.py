@@ -33,6 +33,7 @@ from ipyartifacts.store.catalog.collections import CollectionsMixin
 from ipyartifacts.store.catalog.dialect import WRITE, insert_ignore, make_engine, upsert
 from ipyartifacts.store.catalog.distributed import DistributedMixin
 from ipyartifacts.store.catalog.errors import driver_errors, redact, translate
+from ipyartifacts.store.catalog.faults import catalog_io_error
 from ipyartifacts.store.catalog.migrations import (
     apply_migrations,
     pending,
@@ -135,7 +136,8 @@ class Catalog(
             with self.engine.connect() as conn, conn.begin():
                 yield conn
         except self._driver_errors as exc:
-            raise translate(exc, self.url, "read") from exc
+            io = catalog_io_error(exc, self.url, "read the catalog")
+            raise (io or translate(exc, self.url, "read")) from exc
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -146,7 +148,9 @@ class Catalog(
                     yield conn
             changes.bump()  # committed: displayed widgets re-read their records
         except self._driver_errors as exc:
-            raise translate(exc, self.url, "write") from exc
+            # A full or read-only disk says so (StoreIOError); anything else is translated.
+            io = catalog_io_error(exc, self.url, "write the catalog")
+            raise (io or translate(exc, self.url, "write")) from exc
 
     # -- versions -----------------------------------------------------------------
 
