@@ -254,11 +254,14 @@ def test_gc_message_in_the_cli_shows_the_temp_files(store: Path, work: Path) -> 
 _FIFO_WRITER = textwrap.dedent(
     """
     import sys
-    import ipyartifacts as wandb
-    with wandb.init(project="crash") as run:
-        art = wandb.Artifact("piped", "dataset")
-        art.add_file(sys.argv[1], name="stream.bin")  # blocks reading the FIFO
-        run.log_artifact(art)
+    from pathlib import Path
+    import ipyartifacts.store.blobs.local as local
+    from ipyartifacts.core.client import get_client
+    # log/add_file refuse a FIFO outright (tests/core/test_bad_input.py), so the writer hands
+    # it to the blob store's copy loop directly, opened as a plain stream: a source that
+    # delivers its bytes slowly, to be killed mid-copy with its temp file written.
+    local.open_regular = lambda path: open(path, "rb")
+    get_client(sys.argv[1]).blobs.put_file(Path(sys.argv[2]))  # blocks reading the FIFO
     """
 )
 
@@ -271,7 +274,9 @@ def test_gc_sweeps_the_temp_files_of_sigkilled_writers(store: Path, work: Path) 
     for i in range(3):
         fifo = work / f"stream{i}"
         os.mkfifo(fifo)
-        child = subprocess.Popen([sys.executable, "-c", _FIFO_WRITER, str(fifo)], env=env)
+        child = subprocess.Popen(
+            [sys.executable, "-c", _FIFO_WRITER, str(store), str(fifo)], env=env
+        )
         # Opening blocks until the child opened the FIFO, after it created its temp file.
         with open(fifo, "wb") as pipe:
             pipe.write(os.urandom(1 << 20))
