@@ -261,6 +261,39 @@ def run_notebook(page: Any, lab: Lab, name: str, *, wait: bool = True) -> None:
         )
 
 
+def open_without_kernel(page: Any, lab: Lab, name: str) -> None:
+    """Open a notebook that names no kernel and answer the kernel dialog with "No Kernel".
+
+    The notebook must name neither a kernelspec nor a language (``language_info``): with a
+    language JupyterLab starts the one kernel of that language without asking. If the
+    dialog still does not come, the page is loaded once more, and what it showed is in
+    the failure.
+    """
+    button = page.locator(".jp-Dialog").get_by_role("button", name="No Kernel", exact=True)
+    for attempt in range(2):
+        page.goto(lab.notebook_url(name))
+        try:
+            button.click(timeout=45_000)
+            return
+        except Exception as exc:  # playwright's TimeoutError: look at what the page shows
+            if attempt == 1:
+                state = page.evaluate(
+                    """() => {
+                        const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                        const s = w && w.sessionContext;
+                        return {
+                            widget: w ? (w.context ? w.context.path : w.id) : null,
+                            kernel: s && s.session && s.session.kernel ? s.session.kernel.name : null,
+                            dialogs: Array.from(document.querySelectorAll('.jp-Dialog'))
+                                .map((d) => d.innerText),
+                        };
+                    }"""
+                )
+                raise AssertionError(
+                    f"no 'No Kernel' button on {name!r}; the page shows {state}"
+                ) from exc
+
+
 def screenshot(target: Any, name: str) -> Path:
     """Save a screenshot under test-results/screenshots/ and return its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from tests.browser.conftest import (
     LIGHT,
     SCREENSHOTS,
     Lab,
+    open_without_kernel,
     run_notebook,
     screenshot,
     set_theme,
@@ -79,11 +80,13 @@ def test_saved_notebook_reads_without_a_kernel(page: Any, lab: Lab) -> None:
 
     # 1. No kernel at all: a copy without a kernelspec, opened choosing "No Kernel". Signed
     # like JupyterLab signs what it saves: an untrusted notebook never uses the widget view.
+    # No kernelspec and no language_info: with a language left, JupyterLab starts the one
+    # kernel of that language by itself (SessionContext.getDefaultKernel) instead of asking.
     del saved.metadata["kernelspec"]
+    saved.metadata.pop("language_info", None)
     NotebookNotary().sign(saved)
     nbformat.write(saved, lab.root / "offline.ipynb")
-    _open(page, lab, "offline.ipynb")
-    page.get_by_role("button", name="No Kernel", exact=True).click()
+    open_without_kernel(page, lab, "offline.ipynb")
     fallback = page.locator(".ipyartifacts-widget-fallback")
     expect(fallback).to_contain_text("saved.parquet")
     expect(fallback.locator("table td").nth(4)).to_have_text("<b>Pune</b>")  # text, not markup

@@ -163,7 +163,7 @@ class Client:
             return cached, st.st_size
         try:
             digest, size = self._put(path, st.st_size)
-        except StoreIOError:
+        except StoreError:  # the blob store said it already, naming its own URL
             raise
         except OSError as exc:
             if _is_source_error(exc, path):

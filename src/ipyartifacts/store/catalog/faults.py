@@ -57,6 +57,10 @@ def _errno_of(orig: Any, url: str) -> int | None:
         return errno.ENOSPC
     if primary == _SQLITE_READONLY:
         return errno.EROFS if _read_only_mount(url) else errno.EACCES
+    if primary == _SQLITE_CANTOPEN:
+        directory = _directory(url)
+        if directory is not None and not os.path.isdir(directory):
+            return None  # not the disk's fault: the folder is missing (translate says so)
     if primary in (_SQLITE_IOERR, _SQLITE_CANTOPEN):
         # SQLite reports a write the disk refused as a generic I/O error (growing the
         # WAL or its shared-memory file); the filesystem says whether it is full.
