@@ -255,13 +255,13 @@ _FIFO_WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    import ipyartifacts.store.blobs.local as local
     from ipyartifacts.core.client import get_client
     # log/add_file refuse a FIFO outright (tests/core/test_bad_input.py), so the writer hands
-    # it to the blob store's copy loop directly, opened as a plain stream: a source that
-    # delivers its bytes slowly, to be killed mid-copy with its temp file written.
-    local.open_regular = lambda path: open(path, "rb")
-    get_client(sys.argv[1]).blobs.put_file(Path(sys.argv[2]))  # blocks reading the FIFO
+    # it to the blob store's streaming copy loop (the one files above SMALL_FILE take)
+    # directly, opened as a plain stream: a source that delivers its bytes slowly, to be
+    # killed mid-copy with its temp file written.
+    with open(sys.argv[2], "rb") as stream:  # blocks until the test opens the FIFO
+        get_client(sys.argv[1]).blobs._put_stream(Path(sys.argv[2]), stream, None)
     """
 )
 

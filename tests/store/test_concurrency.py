@@ -136,16 +136,15 @@ def test_sigkill_while_a_blob_is_half_written(tmp_path: Path, store: Path) -> No
     fifo = tmp_path / "stream"
     os.mkfifo(fifo)
     # log/add_file refuse a FIFO outright (see tests/core/test_bad_input.py), so the child
-    # hands it to the blob store's copy loop directly, opened as a plain stream: a source
-    # that delivers its bytes slowly, to be killed halfway.
+    # hands it to the blob store's streaming copy loop (files above SMALL_FILE) directly,
+    # opened as a plain stream: a source that delivers its bytes slowly, killed halfway.
     script = textwrap.dedent(
         """
         import sys
         from pathlib import Path
-        import ipyartifacts.store.blobs.local as local
         from ipyartifacts.core.client import get_client
-        local.open_regular = lambda path: open(path, "rb")
-        get_client(sys.argv[1]).blobs.put_file(Path(sys.argv[2]))
+        with open(sys.argv[2], "rb") as stream:
+            get_client(sys.argv[1]).blobs._put_stream(Path(sys.argv[2]), stream, None)
         """
     )
     child = subprocess.Popen([sys.executable, "-c", script, str(store), str(fifo)])

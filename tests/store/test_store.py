@@ -222,3 +222,27 @@ def test_ingesting_a_new_file_reads_it_once(
     digest, size = get_client().ingest(src)
     assert opened == [os.O_RDONLY]
     assert (digest, size) == hash_file(src)
+
+
+def test_small_files_are_written_read_only_and_only_when_new(tmp_path: Path) -> None:
+    from ipyartifacts.store.blobs.local import SMALL_FILE
+
+    blobs = LocalBlobStore(tmp_path / "store" / "blobs")
+    source = write(tmp_path / "a.bin", b"small and new")
+    digest, size = blobs.put_file(source)
+    blob = blobs.path(digest)
+    assert (blob.read_bytes(), size) == (b"small and new", 13)
+    assert blob.stat().st_mode & 0o777 == 0o444  # created read-only: no chmod needed
+    age(blob)
+    before = blob.stat().st_ino
+    other = LocalBlobStore(tmp_path / "store" / "blobs")  # another writer: no remembered touch
+    assert other.put_file(write(tmp_path / "b.bin", b"small and new")) == (digest, 13)
+    assert blob.stat().st_ino == before, "a present blob is touched, never written again"
+    assert blob.stat().st_mtime > time.time() - 60
+    assert list((tmp_path / "store" / "tmp").iterdir()) == []
+
+    # A file that grew past SMALL_FILE after its stat: what was read heads the stream.
+    grown = write(tmp_path / "grown.bin", os.urandom(SMALL_FILE + 5))
+    with open(grown, "rb") as stream:
+        assert blobs._put_small(grown, stream, None) == hash_file(grown)
+    assert blobs.path(hash_file(grown)[0]).read_bytes() == grown.read_bytes()
