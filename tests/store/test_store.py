@@ -139,6 +139,24 @@ def test_a_racily_clean_file_is_rehashed(tmp_path: Path) -> None:
     assert cache.lookup(st) == "d" * 64
 
 
+def test_lookup_many_answers_as_lookup_does_for_each_file(tmp_path: Path) -> None:
+    cache = StatCache(tmp_path / "sc.sqlite")
+    files = [write(tmp_path / f"f{i}", f"content {i}") for i in range(1203)]  # > 2 batches
+    stats = [os.stat(f) for f in files]
+    for i, st in enumerate(stats):
+        if i % 3:  # every third file unknown
+            cache.record(st, f"{i:064x}", hashed_ns=st.st_mtime_ns + HOUR_NS)
+    cache.record(stats[4], "f" * 64, hashed_ns=stats[4].st_mtime_ns + 1)  # racy: not trusted
+    cache.flush()
+    write(files[5], "changed!")  # its row no longer describes it
+    stats[5] = os.stat(files[5])
+    asked: list[os.stat_result | None] = [*stats, None, stats[1]]  # a gap and a repeat
+    expected = [cache.lookup(st) if st is not None else None for st in asked]
+    assert cache.lookup_many(asked) == expected
+    assert expected[1] == expected[-1] == f"{1:064x}"
+    assert [expected[0], expected[4], expected[5]] == [None, None, None]
+
+
 def test_coarse_timestamps_get_a_wider_racy_window(tmp_path: Path) -> None:
     f = write(tmp_path / "f", "abc")
     whole = (int(time.time()) - 10) * 10**9

@@ -137,14 +137,13 @@ class DraftContent:
         files = select_files(root, include, exclude)
         logicals = {rel: validate_logical_path(join_logical(prefix, rel)) for rel in files}
         found = self._staging_client().ingest_tree(root, files, store_bytes=policy == "mutable")
-        results = [(logicals[rel], digest, size, root / rel) for rel, digest, size in found]
-        for logical, digest, size, src in results:
+        base = os.fspath(local_path)
+        for rel, digest, size in found:
+            logical = logicals[rel]
             self._put(logical, ManifestEntry(logical, digest, size), overwrite=merge)
-            self._remember_local_path(
-                os.path.join(local_path, *Path(src).relative_to(root).parts), logical
-            )
+            self._remember_local_path(os.path.join(base, *rel.split("/")), logical)
             if policy == "immutable":
-                self._pending[logical] = src
+                self._pending[logical] = root / rel
 
     # -- building: references, tables, new files --------------------------------------
 

@@ -92,7 +92,7 @@ class Client:
         self._lock = threading.Lock()
         # digest -> the local file this process last staged it from: if the blob vanishes
         # before commit (deleted by hand, quarantined, reclaimed), it is stored again.
-        self._sources: dict[str, Path] = {}
+        self._sources: dict[str, str | Path] = {}  # digest -> the file it was read from
         # Files at or above chunking.threshold are stored as content-defined chunks;
         # digest -> chunk list key for those this process stored or read a manifest of.
         self.chunking = _chunks.DEFAULT_PARAMS
@@ -122,29 +122,22 @@ class Client:
 
     def digest_of(self, path: Path) -> tuple[str, int]:
         """Digest and size of a local file, from the stat cache when it is trustworthy."""
-        started = time.time_ns()
         st = check_regular(path)  # a pipe or device is refused before anything opens it
         cached = self.stat_cache.lookup(st)
         if cached is not None:
             return cached, st.st_size
+        return self._digest_unknown(path)
+
+    def _digest_unknown(self, path: Path) -> tuple[str, int]:
+        """Hash a file the stat cache does not know (and remember it there)."""
+        started = time.time_ns()
+        st = check_regular(path)
         digest, size = hash_file(path)
         if size == st.st_size:
             self.stat_cache.record(st, digest, started)
         return digest, size
 
-    def known_digest(self, path: Path, need_blob: bool) -> tuple[str, int] | None:
-        """``(digest, size)`` from the stat cache alone (and, if asked, an existing blob)."""
-        st = os.stat(path)
-        if not _regular(st):
-            return None
-        cached = self.stat_cache.lookup(st)
-        if cached is None or (need_blob and not self._present(cached, st.st_size)):
-            return None
-        if need_blob:
-            self._remember_source(cached, path)
-        return cached, st.st_size
-
-    def _remember_source(self, digest: str, path: Path) -> None:
+    def _remember_source(self, digest: str, path: str | Path) -> None:
         if len(self._sources) >= _MAX_SOURCES:
             self._sources.clear()  # a drastic but safe bound: commit then refuses clearly
         self._sources[digest] = path
@@ -155,12 +148,17 @@ class Client:
         A file the stat cache knows whose blob exists costs one ``stat``; any other file
         is read exactly once, hashed while it is copied into the store.
         """
-        started = time.time_ns()
         st = check_regular(path)  # a pipe or device is refused before anything opens it
         cached = self.stat_cache.lookup(st)
         if cached is not None and self._present(cached, st.st_size):  # touch: protect from GC
             self._remember_source(cached, path)
             return cached, st.st_size
+        return self._ingest_unknown(path)
+
+    def _ingest_unknown(self, path: Path) -> tuple[str, int]:
+        """Store a file the stat cache does not know (or whose blob is gone)."""
+        started = time.time_ns()
+        st = check_regular(path)
         try:
             digest, size = self._put(path, st.st_size)
         except StoreError:  # the blob store said it already, naming its own URL
@@ -198,30 +196,39 @@ class Client:
         knows cost a stat each and are done inline (threads would only add overhead);
         the rest are read once each by a small pool, with progress reported.
         """
-        done: dict[str, tuple[str, int]] = {}
-        unknown: list[str] = []
-        for rel, known in zip(
-            files, self._map(lambda r: self.known_digest(root / r, store_bytes), files), strict=True
-        ):
-            if known is None:
-                unknown.append(rel)
-            else:
-                done[rel] = known
+        base = os.fspath(root)
+        paths = [os.path.join(base, rel) for rel in files]  # strings: pathlib costs per file
+        stats = [_stat_or_none(path) for path in paths]
+        cached = self.stat_cache.lookup_many(stats)
+        known = [
+            (i, digest, st.st_size)
+            for i, (st, digest) in enumerate(zip(stats, cached, strict=True))
+            if st is not None and digest is not None
+        ]
+        if store_bytes:  # the blob must be there too (and is touched: see _present)
+            present = self._map(lambda k: self._present(k[1], k[2]), known)
+            known = [k for k, ok in zip(known, present, strict=True) if ok]
+        done: dict[int, tuple[str, int]] = {}
+        for i, digest, size in known:
+            done[i] = (digest, size)
+            if store_bytes:
+                self._remember_source(digest, paths[i])
+        unknown = [i for i in range(len(files)) if i not in done]
         if unknown:
-            read = self.ingest if store_bytes else self.digest_of
-            todo = sum(_size_or_zero(root / rel) for rel in unknown)
+            read = self._ingest_unknown if store_bytes else self._digest_unknown
+            todo = sum(st.st_size for i in unknown if (st := stats[i]) is not None)
             verb = "Storing" if store_bytes else "Hashing"
             with (
                 _progress.task(f"{verb} {root.name or root}", len(unknown), todo) as bar,
                 ThreadPoolExecutor(self.io_threads) as pool,
             ):
-                for rel, (digest, size) in zip(
-                    unknown, pool.map(lambda r: read(root / r), unknown), strict=True
+                for i, (digest, size) in zip(
+                    unknown, pool.map(lambda i: read(Path(paths[i])), unknown), strict=True
                 ):
-                    done[rel] = (digest, size)
+                    done[i] = (digest, size)
                     bar.advance(1, size)
         self.stat_cache.flush()
-        return [(rel, *done[rel]) for rel in files]
+        return [(rel, *done[i]) for i, rel in enumerate(files)]
 
     def _map(self, fn: Callable[[_A], _R], items: list[_A]) -> list[_R]:
         """``fn`` over ``items``: inline locally (a stat each), in the I/O pool for object
@@ -380,7 +387,8 @@ class Client:
 
     def _restore_blob(self, name: str, entry: ManifestEntry) -> None:
         """Store a vanished blob again from the file it was staged from, or refuse."""
-        source = self._sources.get(entry.digest)
+        found = self._sources.get(entry.digest)
+        source = None if found is None else Path(found)
         where = f"the blob of {entry.path!r} ({entry.digest[:12]}...) is no longer in the store"
         if source is None:
             raise MissingBlobError(
@@ -515,3 +523,13 @@ def _regular(st: os.stat_result) -> bool:
     import stat
 
     return stat.S_ISREG(st.st_mode)
+
+
+def _stat_or_none(path: str) -> os.stat_result | None:
+    """The stat of a regular file, else None (it is then read the slow way, which says
+    clearly why a file vanished or is a pipe)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st if _regular(st) else None

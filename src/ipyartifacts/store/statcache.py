@@ -40,6 +40,23 @@ def racy_window_ns(st: os.stat_result) -> int:
     return _SECOND // 10
 
 
+_BATCH = 500  # inodes per query: well under SQLite's smallest variable limit (999)
+
+
+def _trusted(
+    st: os.stat_result, size: int, mtime_ns: int, ctime_ns: int, digest: str, hashed_ns: int
+) -> str | None:
+    """The cached digest if the row still describes the file ``st`` and was not racy."""
+    if (size, mtime_ns, ctime_ns) != (st.st_size, st.st_mtime_ns, st.st_ctime_ns):
+        return None
+    if mtime_ns + racy_window_ns(st) > hashed_ns:
+        # Racily clean: a write within the same timestamp tick as the hashing would
+        # not have changed the mtime. (As in git, mtime decides; a later utime() that
+        # restores an old mtime still moves ctime, which is part of the key.)
+        return None
+    return str(digest)
+
+
 def stat_key(st: os.stat_result) -> StatKey:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
@@ -92,17 +109,36 @@ class StatCache:
             ).fetchone()
         except sqlite3.Error:
             return None
-        if row is None:
-            return None
-        size, mtime_ns, ctime_ns, digest, hashed_ns = row
-        if (size, mtime_ns, ctime_ns) != (st.st_size, st.st_mtime_ns, st.st_ctime_ns):
-            return None
-        if mtime_ns + racy_window_ns(st) > hashed_ns:
-            # Racily clean: a write within the same timestamp tick as the hashing would
-            # not have changed the mtime. (As in git, mtime decides; a later utime() that
-            # restores an old mtime still moves ctime, which is part of the key.)
-            return None
-        return str(digest)
+        return None if row is None else _trusted(st, *row)
+
+    def lookup_many(self, stats: list[os.stat_result | None]) -> list[str | None]:
+        """:meth:`lookup` for many files in a few queries (``None`` stats answer None)."""
+        found: list[str | None] = [None] * len(stats)
+        db = self._db()
+        if db is None:
+            return found
+        wanted: dict[int, dict[int, list[int]]] = {}  # dev -> ino -> indexes
+        for i, st in enumerate(stats):
+            if st is not None:
+                wanted.setdefault(st.st_dev, {}).setdefault(st.st_ino, []).append(i)
+        for dev, by_ino in wanted.items():
+            inos = list(by_ino)
+            for start in range(0, len(inos), _BATCH):
+                batch = inos[start : start + _BATCH]
+                try:
+                    rows = db.execute(
+                        "SELECT ino, size, mtime_ns, ctime_ns, digest, hashed_ns FROM stat_cache"
+                        f" WHERE dev = ? AND ino IN ({','.join('?' * len(batch))})",
+                        (dev, *batch),
+                    ).fetchall()
+                except sqlite3.Error:
+                    return found
+                for ino, *row in rows:
+                    for i in by_ino[ino]:
+                        st = stats[i]
+                        assert st is not None
+                        found[i] = _trusted(st, *row)
+        return found
 
     def record(self, st: os.stat_result, digest: str, hashed_ns: int | None = None) -> None:
         """Remember ``digest`` for a file with stat ``st`` (call :meth:`flush` to persist).
