@@ -11,20 +11,10 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ipyartifacts import errors
 from ipyartifacts._version import __version__
-from ipyartifacts.api.api import Api
-from ipyartifacts.api.artifact import Artifact, ArtifactManifestEntry
-from ipyartifacts.api.project import Project
-from ipyartifacts.api.query import ArtifactCollection, ArtifactFiles, ArtifactType
-from ipyartifacts.api.registry import Registry
-from ipyartifacts.api.run import Run, finish, init
-from ipyartifacts.api.table import Table
-from ipyartifacts.core.cache import ArtifactCache, CacheCleanupReport
-from ipyartifacts.core.diff import ArtifactDiff, FileChange, MetadataChange
-from ipyartifacts.core.gc import DEFAULT_GRACE, GCReport
 from ipyartifacts.errors import (
     ArtifactError,
     ArtifactNotFoundError,
@@ -50,8 +40,46 @@ from ipyartifacts.errors import (
     TooManyObjectsError,
     VerificationError,
 )
-from ipyartifacts.store.manifest import Manifest, ManifestEntry
-from ipyartifacts.store.records import VersionEdit
+
+if TYPE_CHECKING:  # imported on first use (see __getattr__): `import ipyartifacts` stays cheap
+    from ipyartifacts.api.api import Api
+    from ipyartifacts.api.artifact import Artifact, ArtifactManifestEntry
+    from ipyartifacts.api.project import Project
+    from ipyartifacts.api.query import ArtifactCollection, ArtifactFiles, ArtifactType
+    from ipyartifacts.api.registry import Registry
+    from ipyartifacts.api.run import Run, finish, init
+    from ipyartifacts.api.table import Table
+    from ipyartifacts.core.cache import ArtifactCache, CacheCleanupReport
+    from ipyartifacts.core.diff import ArtifactDiff, FileChange, MetadataChange
+    from ipyartifacts.core.gc import GCReport
+    from ipyartifacts.store.manifest import Manifest, ManifestEntry
+    from ipyartifacts.store.records import VersionEdit
+
+# Public names and the module each comes from, imported when first asked for: a CLI
+# `--help`, `%load_ext` or a script that only reads errors does not pay for the rest.
+_LAZY = {
+    "Api": "ipyartifacts.api.api",
+    "Artifact": "ipyartifacts.api.artifact",
+    "ArtifactManifestEntry": "ipyartifacts.api.artifact",
+    "Project": "ipyartifacts.api.project",
+    "ArtifactCollection": "ipyartifacts.api.query",
+    "ArtifactFiles": "ipyartifacts.api.query",
+    "ArtifactType": "ipyartifacts.api.query",
+    "Registry": "ipyartifacts.api.registry",
+    "Run": "ipyartifacts.api.run",
+    "finish": "ipyartifacts.api.run",
+    "init": "ipyartifacts.api.run",
+    "Table": "ipyartifacts.api.table",
+    "ArtifactCache": "ipyartifacts.core.cache",
+    "CacheCleanupReport": "ipyartifacts.core.cache",
+    "ArtifactDiff": "ipyartifacts.core.diff",
+    "FileChange": "ipyartifacts.core.diff",
+    "MetadataChange": "ipyartifacts.core.diff",
+    "GCReport": "ipyartifacts.core.gc",
+    "Manifest": "ipyartifacts.store.manifest",
+    "ManifestEntry": "ipyartifacts.store.manifest",
+    "VersionEdit": "ipyartifacts.store.records",
+}
 
 __all__ = [
     "Api",
@@ -114,6 +142,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # asked once: a plain attribute from now on
+        return value
     # ``ipyartifacts.run`` is the active run (None when no run is active), like ``wandb.run``.
     if name == "run":
         from ipyartifacts.api.run import active_run
@@ -122,6 +157,10 @@ def __getattr__(name: str) -> Any:
     if name in ("config", "summary"):  # ``wandb.config`` / ``wandb.summary``: the active run's
         return getattr(_require_run(f"read wandb.{name}"), name)
     raise AttributeError(f"module 'ipyartifacts' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def _require_run(action: str) -> Run:
@@ -209,7 +248,7 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 def gc(
     store: str | os.PathLike[str] | None = None,
-    grace: timedelta | float = DEFAULT_GRACE,
+    grace: timedelta | float | None = None,
     dry_run: bool = False,
 ) -> GCReport:
     """Reclaim blobs that no live version needs; return what was removed.
@@ -224,7 +263,8 @@ def gc(
     ----------
     store : str or path, optional
         Default: the active run's store, else ``$IPYARTIFACTS_STORE``.
-    grace : timedelta or float
+    grace : timedelta or float, optional
+        Default: one hour (``ipyartifacts.core.gc.DEFAULT_GRACE``).
     dry_run : bool
         Report what would be removed, remove nothing.
 
@@ -235,4 +275,7 @@ def gc(
     >>> report.blobs_removed, report.bytes_freed            # doctest: +SKIP
     (12, 48213)
     """
-    return Api(store=store).gc(grace=grace, dry_run=dry_run)
+    from ipyartifacts.api.api import Api
+    from ipyartifacts.core.gc import DEFAULT_GRACE
+
+    return Api(store=store).gc(grace=DEFAULT_GRACE if grace is None else grace, dry_run=dry_run)
