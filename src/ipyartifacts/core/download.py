@@ -23,12 +23,15 @@ from ipyartifacts.store.paths import validate_logical_path
 from ipyartifacts.store.placement import Opened, Placer
 
 if TYPE_CHECKING:
+    from blake3 import blake3
+
     from ipyartifacts.core.client import Client
 
 __all__ = ["place_entries", "remove_extra", "verify_dir"]
 
 _T = TypeVar("_T")
 _WINDOW = 64  # files in flight: bounds memory and how much runs on after an error
+_OVERLAP_HASH = 8 << 20  # files this big hash in a second thread while they are copied
 
 
 def _matches(client: Client, found: Opened, entry: ManifestEntry, unprovable: bool = False) -> bool:
@@ -119,9 +122,12 @@ def _copy_verified(client: Client, entry: ManifestEntry, placer: Placer) -> None
     def fill(out: BinaryIO) -> None:
         hasher = new_hasher()
         with client.open_blob(entry.digest) as src:
-            for chunk in iter_chunks(src):
-                hasher.update(chunk)
-                out.write(chunk)
+            if entry.size < _OVERLAP_HASH:
+                for chunk in iter_chunks(src):
+                    hasher.update(chunk)
+                    out.write(chunk)
+            else:
+                _copy_hashing_aside(src, out, hasher)
         digest = hasher.hexdigest()
         if digest != entry.digest:
             client.blobs.quarantine(entry.digest)
@@ -136,6 +142,23 @@ def _copy_verified(client: Client, entry: ManifestEntry, placer: Placer) -> None
             )
 
     placer.write(entry.path, fill)
+
+
+def _copy_hashing_aside(src: BinaryIO, out: BinaryIO, hasher: blake3) -> None:
+    """Copy ``src`` to ``out`` while a second thread hashes each chunk just read.
+
+    BLAKE3 releases the GIL, so the whole-file hash overlaps the reading (a chunked
+    file's reader verifies every chunk as it reads it: a second hash) and the writing.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        pending: Future[object] | None = None
+        for chunk in iter_chunks(src):
+            out.write(chunk)
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(hasher.update, chunk)
+        if pending is not None:
+            pending.result()
 
 
 def remove_extra(manifest: Manifest, root: Path) -> list[str]:
