@@ -104,28 +104,38 @@ main()
 
 FLOOR_HASH = """
 import os, sys, blake3
-for dirpath, _dirs, files in os.walk(sys.argv[1]):
-    for name in files:
-        h = blake3.blake3()
-        with open(os.path.join(dirpath, name), "rb") as f:
-            while b := f.read(1 << 20):
-                h.update(b)
-        h.hexdigest()
+def files(top):
+    if os.path.isfile(top):
+        yield top
+    for dirpath, _dirs, names in os.walk(top):
+        for name in names:
+            yield os.path.join(dirpath, name)
+for path in files(sys.argv[1]):
+    h = blake3.blake3()
+    with open(path, "rb") as f:
+        while b := f.read(1 << 20):
+            h.update(b)
+    h.hexdigest()
 """
 
 FLOOR_CAS = """
 import os, sys, blake3
 src, dst = sys.argv[1], sys.argv[2]
+def files(top):
+    if os.path.isfile(top):
+        yield top
+    for dirpath, _dirs, names in os.walk(top):
+        for name in names:
+            yield os.path.join(dirpath, name)
 made = set()
-for dirpath, _dirs, files in os.walk(src):
-    for name in files:
-        with open(os.path.join(dirpath, name), "rb") as f:
-            data = f.read()
-        d = blake3.blake3(data).hexdigest()
-        if d[:2] not in made:
-            os.makedirs(os.path.join(dst, d[:2]), exist_ok=True); made.add(d[:2])
-        with open(os.path.join(dst, d[:2], d[2:]), "wb") as out:
-            out.write(data)
+for path in files(src):
+    with open(path, "rb") as f:
+        data = f.read()
+    d = blake3.blake3(data).hexdigest()
+    if d[:2] not in made:
+        os.makedirs(os.path.join(dst, d[:2]), exist_ok=True); made.add(d[:2])
+    with open(os.path.join(dst, d[:2], d[2:]), "wb") as out:
+        out.write(data)
 """
 
 WANDB_LOG = """
