@@ -359,8 +359,12 @@ class Placer:
         parts = logical.split("/")
         with self.folder(parts[:-1], logical, create=False) as folder:
             if folder is not None:
-                with contextlib.suppress(FileNotFoundError):
+                try:
                     self._unlink(folder, parts[-1])
+                except FileNotFoundError:
+                    pass
+                except IsADirectoryError as exc:  # listed as a file or link, now a folder:
+                    raise self._changed(parts, logical) from exc  # someone is swapping it
 
     # -- walking ------------------------------------------------------------------------
 
