@@ -11,6 +11,7 @@ import os
 import random
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,11 @@ def log_dir(folder: Path, name: str, project: str = "team") -> wandb.Artifact:
     art = wandb.Artifact(name, type="dataset")
     art.add_dir(str(folder))
     return run.log_artifact(art)
+
+
+def methods(proxy: FaultProxy) -> Counter[str]:
+    """Requests the proxy forwarded, by HTTP method."""
+    return Counter(method for method, _path in proxy.requests)
 
 
 def make_tree(root: Path) -> dict[str, bytes]:
@@ -239,6 +245,50 @@ def test_put_if_absent_never_rewrites_an_existing_blob(
     other = write(tmp_path / "f.bin", b"new bytes")
     assert store.put_file(other) == (hash_bytes(b"new bytes"), 9)
     assert store.exists(hash_bytes(b"new bytes"))
+
+
+def test_an_upload_sends_one_conditional_put_per_new_blob_and_no_head(
+    team: Team, s3: S3, fault_proxy: FaultProxy, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    for i in range(20):
+        write(work / "data" / f"f{i:02d}.bin", os.urandom(2000))
+    log_dir(work / "data", "fresh")
+    assert methods(fault_proxy) == Counter(PUT=21)  # 20 files and the manifest, nothing else
+    assert len(keys(s3)) == 21
+
+
+def test_a_blob_already_there_costs_the_refused_put_and_one_head(
+    s3: S3, fault_proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    data = b"content-addressed"
+    digest = hash_bytes(data)
+    s3.put(f"p/{digest[:2]}/{digest[2:]}", b"already there")
+    store = ObjectBlobStore(f"s3://{s3.bucket}/p")
+    assert store.put_bytes(data) == digest
+    # The 412 says it exists; the HEAD reads its age (an old blob would be renewed for GC).
+    assert [m for m, _p in fault_proxy.requests] == ["PUT", "HEAD"]
+    body = s3.client.get_object(Bucket=s3.bucket, Key=f"p/{digest[:2]}/{digest[2:]}")["Body"]
+    assert body.read() == b"already there"  # never overwritten
+    fault_proxy.requests.clear()
+    assert store.put_bytes(data) == digest  # seen fresh moments ago: no request at all
+    assert fault_proxy.requests == []
+
+
+def test_azure_create_only_put_never_overwrites(azure_container: str, tmp_path: Path) -> None:
+    import obstore
+
+    store = ObjectBlobStore(f"az://{azure_container}/p")
+    data = b"content-addressed"
+    digest = hash_bytes(data)
+    key = f"{digest[:2]}/{digest[2:]}"
+    obstore.put(store._store, key, b"already there")
+    assert store.put_bytes(data) == digest  # Azurite's 409 is "already exists": success
+    assert bytes(obstore.get(store._store, key).bytes()) == b"already there"
+    other = write(tmp_path / "f.bin", b"new bytes")
+    assert store.put_file(other) == (hash_bytes(b"new bytes"), 9)
+    assert ObjectBlobStore(f"az://{azure_container}/p").exists(hash_bytes(b"new bytes"))
 
 
 def test_a_file_changed_during_a_multipart_upload_publishes_nothing(s3: S3, tmp_path: Path) -> None:
