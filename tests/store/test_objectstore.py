@@ -19,6 +19,7 @@ import pytest
 
 import ipyartifacts as wandb
 from ipyartifacts import errors
+from ipyartifacts.core import client as client_module
 from ipyartifacts.core.client import get_client
 from ipyartifacts.core.gc import collect
 from ipyartifacts.store.blobs.objectstore import ObjectBlobStore
@@ -298,6 +299,95 @@ def test_a_file_changed_during_a_multipart_upload_publishes_nothing(s3: S3, tmp_
     with pytest.raises(errors.SourceChangedError):
         store._put_stream(source, stale)
     assert keys(s3) == []  # the multipart upload was never completed
+
+
+# -- re-logging unchanged files -------------------------------------------------------------
+
+
+def test_a_relog_of_unchanged_files_costs_a_constant_number_of_requests(
+    team: Team, s3: S3, fault_proxy: FaultProxy, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    for i in range(40):
+        write(work / "data" / f"f{i:02d}.bin", os.urandom(1000))
+    log_dir(work / "data", "steady")
+    team.machine("a")
+    client_module._clients.clear()  # a new process, as after a restart: no memory of a HEAD
+    fault_proxy.requests.clear()
+    again = log_dir(work / "data", "steady")
+    assert again.version == "v0"  # identical content
+    # One LIST of quarantine/ and the manifest's refused PUT + HEAD: none per file.
+    assert methods(fault_proxy) == Counter(GET=1, PUT=1, HEAD=1), fault_proxy.requests
+
+    write(work / "data" / "f00.bin", b"changed")  # one changed file: one PUT more
+    fault_proxy.requests.clear()
+    assert log_dir(work / "data", "steady").version == "v1"
+    seen = methods(fault_proxy)
+    assert (seen["PUT"], seen["HEAD"], seen["GET"] <= 1) == (2, 0, True), fault_proxy.requests
+
+
+def test_a_proof_that_lapses_before_commit_falls_back_to_the_store(
+    team: Team, s3: S3, work: Path
+) -> None:
+    files = {f"f{i}.bin": os.urandom(500) for i in range(5)}
+    for rel, data in files.items():
+        write(work / "data" / rel, data)
+    first = log_dir(work / "data", "ds")
+    run = wandb.run
+    assert run is not None
+    draft = wandb.Artifact("ds-copy", type="dataset")
+    draft.add_dir(str(work / "data"))  # proven present by ds:v0, no request per file
+    # Before the copy commits, the proving version goes and a GC takes its blobs.
+    first.delete()
+    report = collect(get_client(), grace=0)
+    assert {hash_bytes(d) for d in files.values()} <= set(report.removed)
+    run.log_artifact(draft)  # the commit's locked re-check refuses the proof: stored again
+    team.machine("b")
+    out = wandb.Api().artifact("team/ds-copy:latest").download(str(work / "out"))
+    assert files_under(Path(out)) == files
+
+
+def test_a_relog_repairs_a_quarantined_blob_even_when_a_live_version_names_it(
+    team: Team, s3: S3, work: Path
+) -> None:
+    write(work / "data" / "a.bin", b"good bytes" * 1000)
+    write(work / "data" / "b.bin", b"other bytes" * 1000)
+    logged = log_dir(work / "data", "fragile")
+    digest = hash_bytes(b"good bytes" * 1000)
+    s3.put(f"team/{digest[:2]}/{digest[2:]}", b"evil bytes" * 1000)
+    team.machine("b")
+    with pytest.raises(errors.IntegrityError):
+        wandb.Api().artifact(f"team/{logged.name}").download(str(work / "out"))
+    assert f"team/quarantine/{digest}" in keys(s3)
+
+    team.machine("a")  # the machine that logged it: its stat cache and proofs know a.bin
+    log_dir(work / "data", "fragile")
+    assert f"team/{digest[:2]}/{digest[2:]}" in keys(s3)
+    team.machine("c")
+    out = wandb.Api().artifact(f"team/{logged.name}").download(str(work / "out2"))
+    assert files_under(Path(out)) == files_under(work / "data")
+
+
+def test_only_a_version_live_since_its_commit_and_for_a_while_yet_proves_its_blobs(
+    team: Team, work: Path
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    write(work / "data" / "a.txt", b"a")
+    catalog = get_client().catalog
+    kept = log_dir(work / "data", "kept")
+    deleted = log_dir(work / "data", "deleted")
+    short = log_dir(work / "data", "short")
+    revived = log_dir(work / "data", "revived")
+    ids = {a.name: a.id for a in (kept, deleted, short, revived)}
+    assert catalog.provable_versions(ids.values()) == set(ids.values())
+    deleted.delete()
+    soon = datetime.now(timezone.utc) + timedelta(minutes=2)  # inside the clock margin
+    catalog.update_version(ids["short:v0"], expires_at=soon)
+    past = datetime.now(timezone.utc) - timedelta(minutes=1)
+    catalog.update_version(ids["revived:v0"], expires_at=past)  # expired: GC may sweep it
+    catalog.update_version(ids["revived:v0"], expires_at=None)  # and back again
+    assert catalog.provable_versions(ids.values()) == {ids["kept:v0"]}
 
 
 # -- faults --------------------------------------------------------------------------------------

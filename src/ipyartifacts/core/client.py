@@ -97,6 +97,9 @@ class Client:
         # digest -> chunk list key for those this process stored or read a manifest of.
         self.chunking = _chunks.DEFAULT_PARAMS
         self._chunked: dict[str, str] = {}
+        # digest -> (version id, chunk list) of a live version proving its blob present
+        # (remote stores, see _proven); re-checked inside the commit that relies on it.
+        self._proofs: dict[str, tuple[str, str | None]] = {}
 
     def __repr__(self) -> str:
         return f"Client(root={str(self.location.root)!r}, blobs={self.blobs.url!r})"
@@ -134,15 +137,54 @@ class Client:
 
     def known_digest(self, path: Path, need_blob: bool) -> tuple[str, int] | None:
         """``(digest, size)`` from the stat cache alone (and, if asked, an existing blob)."""
+        cached = self._cached_digest(path)
+        if cached is None or (need_blob and not self._present(*cached)):
+            return None
+        if need_blob:
+            self._remember_source(cached[0], path)
+        return cached
+
+    def _cached_digest(self, path: Path) -> tuple[str, int] | None:
+        """``(digest, size)`` from the stat cache alone (a stat, no read)."""
         st = os.stat(path)
         if not _regular(st):
             return None
         cached = self.stat_cache.lookup(st)
-        if cached is None or (need_blob and not self._present(cached, st.st_size)):
-            return None
-        if need_blob:
-            self._remember_source(cached, path)
-        return cached, st.st_size
+        return None if cached is None else (cached, st.st_size)
+
+    def _proven(self, wanted: dict[str, int]) -> set[str]:
+        """Digests among ``wanted`` (digest -> size) whose blobs the catalog proves present.
+
+        A remote store only: a blob a version committed from this machine named is kept
+        by GC while that version is live (checked here in one catalog query, and again,
+        locked, in the commit that relies on it), unless it was found corrupt and moved
+        to quarantine (one LIST). Proven blobs cost no request each; see docs/design.md,
+        "Re-logging without a request per blob".
+        """
+        quarantined = getattr(self.blobs, "quarantined", None)
+        if not self.remote or quarantined is None or not wanted:
+            return set()
+        proofs = self.stat_cache.proofs_of(self.blobs.url, list(wanted))
+        if not proofs:
+            return set()
+        live = self.catalog.provable_versions({vid for vid, _chunks in proofs.values()})
+        if not live:
+            return set()
+        bad = quarantined()
+        proven: set[str] = set()
+        with self._lock:
+            for digest, (vid, chunks) in proofs.items():
+                if (
+                    vid in live
+                    and digest not in bad
+                    and (chunks is None or not bad)  # a chunk may be the quarantined one
+                    and chunks == self.chunk_list_of(digest, wanted[digest])
+                ):
+                    if len(self._proofs) >= _MAX_SOURCES:
+                        self._proofs.clear()
+                    self._proofs[digest] = (vid, chunks)
+                    proven.add(digest)
+        return proven
 
     def _remember_source(self, digest: str, path: Path) -> None:
         if len(self._sources) >= _MAX_SOURCES:
@@ -200,13 +242,23 @@ class Client:
         """
         done: dict[str, tuple[str, int]] = {}
         unknown: list[str] = []
-        for rel, known in zip(
-            files, self._map(lambda r: self.known_digest(root / r, store_bytes), files), strict=True
-        ):
+        cached = [self._cached_digest(root / rel) for rel in files]  # a stat each
+        if store_bytes:
+            # Blobs a live version proves present cost nothing; the others are touched.
+            proven = self._proven({c[0]: c[1] for c in cached if c is not None})
+            ask = [i for i, c in enumerate(cached) if c is not None and c[0] not in proven]
+            for i, here in zip(
+                ask, self._map(lambda i: self._present(*cached[i]), ask), strict=True
+            ):
+                if not here:
+                    cached[i] = None
+        for rel, known in zip(files, cached, strict=True):
             if known is None:
                 unknown.append(rel)
             else:
                 done[rel] = known
+                if store_bytes:
+                    self._remember_source(known[0], root / rel)
         if unknown:
             read = self.ingest if store_bytes else self.digest_of
             todo = sum(_size_or_zero(root / rel) for rel in unknown)
@@ -346,37 +398,89 @@ class Client:
         ttl: timedelta | None = None,
     ) -> tuple[VersionRecord, bool]:
         """Commit a version whose blobs are all stored. Returns ``(record, created)``."""
-        from ipyartifacts.store.catalog import CommitRequest
+        from ipyartifacts.store.catalog import CommitRequest, ProofLapsedError
 
         manifest = Manifest(self._with_chunks(entries))
         stored = [entry for entry in manifest if entry.ref is None]
+        proved, checked = self._split_proved(stored)
+        self._check_present(name, checked)
+        manifest_digest = self.store_manifest(manifest)
+        self.blobs.sync()
+        for _attempt in range(3):
+            proofs = {vid for _entry, vid in proved}
+            try:
+                record, created = self.catalog.commit_version(
+                    CommitRequest(
+                        project=project,
+                        name=name,
+                        type=type,
+                        digest=manifest.digest(),
+                        manifest_digest=manifest_digest,
+                        size=manifest.size,
+                        file_count=len(manifest),
+                        description=description,
+                        metadata=metadata,
+                        run_id=run_id,
+                        aliases=aliases,
+                        tags=tags,
+                        provenance=provenance,
+                        ttl=ttl,
+                        proofs=proofs,
+                    )
+                )
+                break
+            except ProofLapsedError as exc:
+                # A proving version was deleted or expired meanwhile: ask the store after all.
+                lapsed = [e for e, vid in proved if vid in exc.versions]
+                for entry in lapsed:
+                    self._proofs.pop(entry.digest, None)
+                proved = [(e, vid) for e, vid in proved if vid not in exc.versions]
+                self._check_present(name, lapsed)
+        else:
+            raise StoreError(
+                f"Cannot commit {name!r}: the versions proving its blobs kept being deleted "
+                "while it committed. Log it again.",
+                store=str(self.root),
+            )
+        if self.remote and getattr(self.blobs, "quarantined", None) is not None:
+            self.stat_cache.record_proofs(
+                self.blobs.url, [(e.digest, record.id, e.chunks) for e in stored]
+            )
+        return record, created
+
+    def _split_proved(
+        self, stored: list[ManifestEntry]
+    ) -> tuple[list[tuple[ManifestEntry, str]], list[ManifestEntry]]:
+        """Entries a live version proves present, with its id (see :meth:`_proven`), and
+        the others."""
+        quarantined = getattr(self.blobs, "quarantined", None)
+        if not self._proofs or quarantined is None:
+            return [], stored
+        bad = quarantined()  # fresh after any removal in this process
+        proved: list[tuple[ManifestEntry, str]] = []
+        checked: list[ManifestEntry] = []
+        for entry in stored:
+            proof = self._proofs.get(entry.digest)
+            if (
+                proof is not None
+                and proof[1] == entry.chunks
+                and entry.digest not in bad
+                and (entry.chunks is None or not bad)
+            ):
+                proved.append((entry, proof[0]))
+            else:
+                checked.append(entry)
+        return proved, checked
+
+    def _check_present(self, name: str, entries: list[ManifestEntry]) -> None:
+        """Touch each entry's blob before commit; store a vanished one again from its file."""
         # touch, not exists: a blob named by a version about to commit must look fresh
         # to a concurrent GC (see LocalBlobStore.touch and ObjectBlobStore.touch).
         # Checked: a remembered touch cannot tell that the blob was removed since.
-        present = self._map(lambda e: self._present(e.digest, e.size, check=True), stored)
-        for entry, found in zip(stored, present, strict=True):
+        present = self._map(lambda e: self._present(e.digest, e.size, check=True), entries)
+        for entry, found in zip(entries, present, strict=True):
             if not found:
                 self._restore_blob(name, entry)
-        manifest_digest = self.store_manifest(manifest)
-        self.blobs.sync()
-        return self.catalog.commit_version(
-            CommitRequest(
-                project=project,
-                name=name,
-                type=type,
-                digest=manifest.digest(),
-                manifest_digest=manifest_digest,
-                size=manifest.size,
-                file_count=len(manifest),
-                description=description,
-                metadata=metadata,
-                run_id=run_id,
-                aliases=aliases,
-                tags=tags,
-                provenance=provenance,
-                ttl=ttl,
-            )
-        )
 
     def _restore_blob(self, name: str, entry: ManifestEntry) -> None:
         """Store a vanished blob again from the file it was staged from, or refuse."""

@@ -220,6 +220,8 @@ class ObjectBlobStore:
         # the process-wide removal generation (store/blobs/local.py) when each was seen
         self._seen_generation: dict[str, int] = {}
         self._lock = threading.Lock()
+        # digests under quarantine/, when listed (monotonic) and the removal generation then
+        self._quarantined: tuple[frozenset[str], float, int] | None = None
 
     def __repr__(self) -> str:
         return f"ObjectBlobStore({self.url!r})"
@@ -539,6 +541,39 @@ class ObjectBlobStore:
             lambda: obstore.copy(self._store, key, f"quarantine/{digest}"),
         )
         self.delete(digest)
+
+    def quarantined(self) -> frozenset[str]:
+        """Digests of the blobs moved to ``quarantine/`` (one LIST, remembered for a minute).
+
+        A live version proves its blobs present to a re-log (docs/design.md) except those
+        found corrupt and moved aside, which the re-log must store again. The memory is
+        void after any removal of a blob in this process, as for :meth:`touch`.
+        """
+        import obstore
+
+        with self._lock:
+            known = self._quarantined
+        if (
+            known is not None
+            and known[2] == _local.current_generation()
+            and time.monotonic() - known[1] < TRUST_SECONDS
+        ):
+            return known[0]
+        generation = _local.current_generation()
+        found: set[str] = set()
+        listing = iter(obstore.list(self._store, "quarantine/", chunk_size=1000))
+        while True:
+            try:
+                batch = next(listing)
+            except StopIteration:
+                break
+            except Exception as exc:
+                raise self._error("Listing the quarantine of", exc) from exc
+            found.update(str(meta["path"]).rpartition("/")[2] for meta in batch)
+        result = frozenset(found)
+        with self._lock:
+            self._quarantined = (result, time.monotonic(), generation)
+        return result
 
     def delete(self, digest: str) -> None:
         import obstore
