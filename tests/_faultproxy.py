@@ -30,6 +30,7 @@ class FaultProxy:
         self.rate = rate
         self.faults = faults
         self.stall_seconds = 3.0
+        self.delay = 0.0  # seconds added to every forwarded request (a far-away store)
         self.counts: Counter[str] = Counter()
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request seen
         self.in_flight = 0
@@ -104,6 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.proxy.in_flight += 1
             self.proxy.max_in_flight = max(self.proxy.max_in_flight, self.proxy.in_flight)
         try:
+            if self.proxy.delay:
+                self.proxy._closing.wait(self.proxy.delay)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
             headers["Content-Length"] = str(len(body))
             conn.request(self.command, self.path, body=body, headers=headers)

@@ -204,6 +204,39 @@ def test_a_logged_file_is_read_from_the_cache_without_a_round_trip(
     assert (Path(out) / "a.txt").read_bytes() == b"local first"
 
 
+def test_a_cold_fetch_of_many_small_files_overlaps_its_gets(
+    team: Team, s3: S3, fault_proxy: FaultProxy, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"d{i % 3}/f{i:02d}.bin": os.urandom(3000 + i) for i in range(40)}
+    for rel, data in files.items():
+        write(work / "data" / rel, data)
+    logged = log_dir(work / "data", "many")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    fault_proxy.delay = 0.02  # a round trip that takes a while, as to a far-away bucket
+    team.machine("b")
+    out = wandb.Api().artifact(f"team/{logged.name}").download(str(work / "out"))
+    assert files_under(Path(out)) == files
+    assert methods(fault_proxy)["GET"] == 41  # the manifest, then each blob once
+    assert fault_proxy.max_in_flight > 1
+
+
+def test_a_corrupt_blob_among_many_is_refused_while_the_others_are_fetched(
+    team: Team, s3: S3, work: Path
+) -> None:
+    files = {f"f{i:02d}.bin": os.urandom(2000) for i in range(12)}
+    for rel, data in files.items():
+        write(work / "data" / rel, data)
+    logged = log_dir(work / "data", "mixed")
+    bad = hash_bytes(files["f05.bin"])
+    s3.put(f"team/{bad[:2]}/{bad[2:]}", b"evil" * 500)
+    team.machine("b")
+    with pytest.raises(errors.IntegrityError) as info:
+        wandb.Api().artifact(f"team/{logged.name}").download(str(work / "out"))
+    assert info.value.digest == bad
+    assert not (work / "out" / "f05.bin").exists()
+    assert f"team/quarantine/{bad}" in keys(s3)
+
+
 # -- integrity ---------------------------------------------------------------------------------
 
 

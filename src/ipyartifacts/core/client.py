@@ -556,6 +556,12 @@ class Client:
                 digest=digest,
             ) from exc
 
+    def prefetch_blob(self, digest: str) -> None:
+        """Fetch a remote blob into the local cache (verified) if it is not there yet."""
+        if not self.remote or digest in self._chunked:
+            return
+        self.cache.get_or_fetch(digest, functools.partial(self._fetch_blob, digest), digest=digest)
+
     def _fetch_blob(self, digest: str, dest: Path) -> None:
         fetch_to = getattr(self.blobs, "fetch_to", None)
         if fetch_to is not None:  # object stores: streamed, retried whole
