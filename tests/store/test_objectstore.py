@@ -359,6 +359,40 @@ def test_a_relog_of_unchanged_files_costs_a_constant_number_of_requests(
     assert (seen["PUT"], seen["HEAD"], seen["GET"] <= 1) == (2, 0, True), fault_proxy.requests
 
 
+def test_a_relog_of_an_unchanged_chunked_file_and_of_immutable_files_asks_nothing_per_file(
+    team: Team, s3: S3, fault_proxy: FaultProxy, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipyartifacts.store.chunks import ChunkParams
+
+    small = ChunkParams(threshold=1 << 20, min_size=16 << 10, avg_size=64 << 10, max_size=256 << 10)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    write(work / "big" / "weights.bin", random.Random(3).randbytes(3 * MiB))  # ~48 chunks
+    for i in range(10):
+        write(work / "imm" / f"f{i}.bin", os.urandom(800))
+
+    def log_both() -> None:
+        get_client().chunking = small
+        run = wandb.run or wandb.init(project="team")
+        big = wandb.Artifact("chunked", type="model")
+        big.add_dir(str(work / "big"))
+        run.log_artifact(big)
+        imm = wandb.Artifact("imm", type="dataset")
+        imm.add_dir(str(work / "imm"), policy="immutable")
+        run.log_artifact(imm)
+
+    log_both()
+    team.machine("a")
+    client_module._clients.clear()  # a new process
+    fault_proxy.requests.clear()
+    log_both()
+    seen = methods(fault_proxy)
+    # One quarantine LIST, and per artifact the identical manifest's refused PUT + HEAD.
+    assert seen["PUT"] == 2 and seen["HEAD"] == 2 and seen["GET"] <= 2, fault_proxy.requests
+    team.machine("b")
+    out = wandb.Api().artifact("team/chunked:latest").download(str(work / "out"))
+    assert files_under(Path(out)) == files_under(work / "big")
+
+
 def test_a_proof_that_lapses_before_commit_falls_back_to_the_store(
     team: Team, s3: S3, work: Path
 ) -> None:

@@ -171,20 +171,27 @@ class Client:
         if not live:
             return set()
         bad = quarantined()
-        proven: set[str] = set()
+        proven = {
+            digest: (vid, chunks)
+            for digest, (vid, chunks) in proofs.items()
+            if vid in live
+            and digest not in bad
+            and (chunks is None or not bad)  # a chunk may be the quarantined one
+            and chunks == self.chunk_list_of(digest, wanted[digest])
+        }
         with self._lock:
-            for digest, (vid, chunks) in proofs.items():
-                if (
-                    vid in live
-                    and digest not in bad
-                    and (chunks is None or not bad)  # a chunk may be the quarantined one
-                    and chunks == self.chunk_list_of(digest, wanted[digest])
-                ):
-                    if len(self._proofs) >= _MAX_SOURCES:
-                        self._proofs.clear()
-                    self._proofs[digest] = (vid, chunks)
-                    proven.add(digest)
-        return proven
+            if len(self._proofs) + len(proven) > _MAX_SOURCES:
+                self._proofs.clear()
+            self._proofs.update(proven)
+        return set(proven)
+
+    def prove_present(self, wanted: dict[str, int]) -> set[str]:
+        """Digests among ``wanted`` (digest -> size) proven present, for a commit to come.
+
+        Only for a caller that then commits through :meth:`commit`, which re-checks each
+        proof under a lock (see :meth:`_proven`).
+        """
+        return self._proven(wanted)
 
     def _remember_source(self, digest: str, path: Path) -> None:
         if len(self._sources) >= _MAX_SOURCES:
@@ -283,9 +290,15 @@ class Client:
         with ThreadPoolExecutor(self.io_threads) as pool:
             return list(pool.map(fn, items))
 
-    def ingest_expected(self, path: Path, digest: str) -> None:
-        """Store ``path`` whose digest was computed earlier; refuse it if it has changed."""
+    def ingest_expected(self, path: Path, digest: str, proven: bool = False) -> None:
+        """Store ``path`` whose digest was computed earlier; refuse it if it has changed.
+
+        ``proven``: :meth:`prove_present` proved the blob present and the caller commits
+        through :meth:`commit` (which re-checks the proof), so nothing is sent or asked.
+        """
         self._remember_source(digest, path)
+        if proven and digest in self._proofs:
+            return
         size = _size_or_zero(path)
         if size < self.chunking.threshold:
             self.blobs.put_file(path, expected=digest)  # put-if-absent: a present one is touched
