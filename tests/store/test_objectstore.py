@@ -387,7 +387,7 @@ def test_a_relog_of_an_unchanged_chunked_file_and_of_immutable_files_asks_nothin
     log_both()
     seen = methods(fault_proxy)
     # One quarantine LIST, and per artifact the identical manifest's refused PUT + HEAD.
-    assert seen["PUT"] == 2 and seen["HEAD"] == 2 and seen["GET"] <= 2, fault_proxy.requests
+    assert (seen["PUT"], seen["HEAD"], seen["GET"] <= 2) == (2, 2, True), fault_proxy.requests
     team.machine("b")
     out = wandb.Api().artifact("team/chunked:latest").download(str(work / "out"))
     assert files_under(Path(out)) == files_under(work / "big")
@@ -411,6 +411,35 @@ def test_a_proof_that_lapses_before_commit_falls_back_to_the_store(
     run.log_artifact(draft)  # the commit's locked re-check refuses the proof: stored again
     team.machine("b")
     out = wandb.Api().artifact("team/ds-copy:latest").download(str(work / "out"))
+    assert files_under(Path(out)) == files
+
+
+def test_a_distributed_part_does_not_rely_on_a_proof_nothing_rechecks(
+    team: Team, s3: S3, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"f{i}.bin": os.urandom(500) for i in range(4)}
+    for rel, data in files.items():
+        write(work / "data" / rel, data)
+    first = log_dir(work / "data", "ds")
+    client = get_client()
+    ingest_tree = client.ingest_tree
+
+    def then_sweep(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = ingest_tree(*args, **kwargs)  # proven present by ds:v0
+        first.delete()  # ... which goes, and a GC takes the blobs before the part is added
+        collect(client, grace=0)
+        return found
+
+    monkeypatch.setattr(client, "ingest_tree", then_sweep)
+    run = wandb.run
+    assert run is not None
+    run.upsert_artifact(str(work / "data"), name="parts", type="dataset", distributed_id="j")
+    team.machine("b")  # another machine finishes: it knows neither the proofs nor the files
+    wandb.init(project="team").finish_artifact(
+        wandb.Artifact("parts", "dataset"), distributed_id="j"
+    )
+    team.machine("c")
+    out = wandb.Api().artifact("team/parts:latest").download(str(work / "out"))
     assert files_under(Path(out)) == files
 
 

@@ -485,6 +485,17 @@ class Client:
                 checked.append(entry)
         return proved, checked
 
+    def confirm_proven(self, name: str, entries: Iterable[ManifestEntry]) -> None:
+        """Touch the blobs among ``entries`` that only a proof vouched for.
+
+        For a caller that registers blobs without :meth:`commit` (a distributed part):
+        nothing would re-check the proof under a lock, so the blobs are protected the
+        ordinary way, touched (and stored again from their files if gone).
+        """
+        with self._lock:
+            vouched = [e for e in entries if e.ref is None and e.digest in self._proofs]
+        self._check_present(name, vouched)
+
     def _check_present(self, name: str, entries: list[ManifestEntry]) -> None:
         """Touch each entry's blob before commit; store a vanished one again from its file."""
         # touch, not exists: a blob named by a version about to commit must look fresh
