@@ -92,6 +92,17 @@ def methods(proxy: FaultProxy) -> Counter[str]:
     return Counter(method for method, _path in proxy.requests)
 
 
+def age(where: Path) -> None:
+    """Date a file (or every file under a folder) an hour back: the stat cache then trusts
+    it at once (a file hashed within its timestamp tick is "racily clean", hashed again)."""
+    import time
+
+    old = time.time() - 3600
+    for path in [where] if where.is_file() else where.rglob("*"):
+        if path.is_file():
+            os.utime(path, (old, old))
+
+
 def make_tree(root: Path) -> dict[str, bytes]:
     rng = random.Random(7)
     files = {
@@ -343,6 +354,7 @@ def test_a_relog_of_unchanged_files_costs_a_constant_number_of_requests(
     monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
     for i in range(40):
         write(work / "data" / f"f{i:02d}.bin", os.urandom(1000))
+    age(work / "data")
     log_dir(work / "data", "steady")
     team.machine("a")
     client_module._clients.clear()  # a new process, as after a restart: no memory of a HEAD
@@ -352,7 +364,7 @@ def test_a_relog_of_unchanged_files_costs_a_constant_number_of_requests(
     # One LIST of quarantine/ and the manifest's refused PUT + HEAD: none per file.
     assert methods(fault_proxy) == Counter(GET=1, PUT=1, HEAD=1), fault_proxy.requests
 
-    write(work / "data" / "f00.bin", b"changed")  # one changed file: one PUT more
+    age(write(work / "data" / "f00.bin", b"changed"))  # one changed file: one PUT more
     fault_proxy.requests.clear()
     assert log_dir(work / "data", "steady").version == "v1"
     seen = methods(fault_proxy)
@@ -369,6 +381,7 @@ def test_a_relog_of_an_unchanged_chunked_file_and_of_immutable_files_asks_nothin
     write(work / "big" / "weights.bin", random.Random(3).randbytes(3 * MiB))  # ~48 chunks
     for i in range(10):
         write(work / "imm" / f"f{i}.bin", os.urandom(800))
+    age(work)
 
     def log_both() -> None:
         get_client().chunking = small
@@ -399,6 +412,7 @@ def test_a_proof_that_lapses_before_commit_falls_back_to_the_store(
     files = {f"f{i}.bin": os.urandom(500) for i in range(5)}
     for rel, data in files.items():
         write(work / "data" / rel, data)
+    age(work / "data")
     first = log_dir(work / "data", "ds")
     run = wandb.run
     assert run is not None
@@ -420,6 +434,7 @@ def test_a_distributed_part_does_not_rely_on_a_proof_nothing_rechecks(
     files = {f"f{i}.bin": os.urandom(500) for i in range(4)}
     for rel, data in files.items():
         write(work / "data" / rel, data)
+    age(work / "data")
     first = log_dir(work / "data", "ds")
     client = get_client()
     ingest_tree = client.ingest_tree
@@ -448,6 +463,7 @@ def test_a_relog_repairs_a_quarantined_blob_even_when_a_live_version_names_it(
 ) -> None:
     write(work / "data" / "a.bin", b"good bytes" * 1000)
     write(work / "data" / "b.bin", b"other bytes" * 1000)
+    age(work / "data")
     logged = log_dir(work / "data", "fragile")
     digest = hash_bytes(b"good bytes" * 1000)
     s3.put(f"team/{digest[:2]}/{digest[2:]}", b"evil bytes" * 1000)
