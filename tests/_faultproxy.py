@@ -30,7 +30,11 @@ class FaultProxy:
         self.rate = rate
         self.faults = faults
         self.stall_seconds = 3.0
+        self.delay = 0.0  # seconds added to every forwarded request (a far-away store)
         self.counts: Counter[str] = Counter()
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every request seen
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests forwarded at once
         self._rng = random.Random(20261201)
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -79,6 +83,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         body = self._body()
+        with self.proxy._lock:
+            self.proxy.requests.append((self.command, self.path))
         fault = self.proxy.pick()
         if fault in ("500", "503"):
             self.send_response(int(fault))
@@ -95,7 +101,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         up = self.proxy.upstream
         conn = http.client.HTTPConnection(up.hostname or "127.0.0.1", up.port, timeout=60)
+        with self.proxy._lock:
+            self.proxy.in_flight += 1
+            self.proxy.max_in_flight = max(self.proxy.max_in_flight, self.proxy.in_flight)
         try:
+            if self.proxy.delay:
+                self.proxy._closing.wait(self.proxy.delay)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
             headers["Content-Length"] = str(len(body))
             conn.request(self.command, self.path, body=body, headers=headers)
@@ -103,6 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
             data = resp.read()
         finally:
             conn.close()
+            with self.proxy._lock:
+                self.proxy.in_flight -= 1
         self.send_response(resp.status)
         for key, value in resp.getheaders():
             if key.lower() not in _HOP:

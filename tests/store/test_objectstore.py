@@ -11,6 +11,7 @@ import os
 import random
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 
 import ipyartifacts as wandb
 from ipyartifacts import errors
+from ipyartifacts.core import client as client_module
 from ipyartifacts.core.client import get_client
 from ipyartifacts.core.gc import collect
 from ipyartifacts.store.blobs.objectstore import ObjectBlobStore
@@ -83,6 +85,22 @@ def log_dir(folder: Path, name: str, project: str = "team") -> wandb.Artifact:
     art = wandb.Artifact(name, type="dataset")
     art.add_dir(str(folder))
     return run.log_artifact(art)
+
+
+def methods(proxy: FaultProxy) -> Counter[str]:
+    """Requests the proxy forwarded, by HTTP method."""
+    return Counter(method for method, _path in proxy.requests)
+
+
+def age(where: Path) -> None:
+    """Date a file (or every file under a folder) an hour back: the stat cache then trusts
+    it at once (a file hashed within its timestamp tick is "racily clean", hashed again)."""
+    import time
+
+    old = time.time() - 3600
+    for path in [where] if where.is_file() else where.rglob("*"):
+        if path.is_file():
+            os.utime(path, (old, old))
 
 
 def make_tree(root: Path) -> dict[str, bytes]:
@@ -197,6 +215,39 @@ def test_a_logged_file_is_read_from_the_cache_without_a_round_trip(
     assert (Path(out) / "a.txt").read_bytes() == b"local first"
 
 
+def test_a_cold_fetch_of_many_small_files_overlaps_its_gets(
+    team: Team, s3: S3, fault_proxy: FaultProxy, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"d{i % 3}/f{i:02d}.bin": os.urandom(3000 + i) for i in range(40)}
+    for rel, data in files.items():
+        write(work / "data" / rel, data)
+    logged = log_dir(work / "data", "many")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    fault_proxy.delay = 0.02  # a round trip that takes a while, as to a far-away bucket
+    team.machine("b")
+    out = wandb.Api().artifact(f"team/{logged.name}").download(str(work / "out"))
+    assert files_under(Path(out)) == files
+    assert methods(fault_proxy)["GET"] == 41  # the manifest, then each blob once
+    assert fault_proxy.max_in_flight > 1
+
+
+def test_a_corrupt_blob_among_many_is_refused_while_the_others_are_fetched(
+    team: Team, s3: S3, work: Path
+) -> None:
+    files = {f"f{i:02d}.bin": os.urandom(2000) for i in range(12)}
+    for rel, data in files.items():
+        write(work / "data" / rel, data)
+    logged = log_dir(work / "data", "mixed")
+    bad = hash_bytes(files["f05.bin"])
+    s3.put(f"team/{bad[:2]}/{bad[2:]}", b"evil" * 500)
+    team.machine("b")
+    with pytest.raises(errors.IntegrityError) as info:
+        wandb.Api().artifact(f"team/{logged.name}").download(str(work / "out"))
+    assert info.value.digest == bad
+    assert not (work / "out" / "f05.bin").exists()
+    assert f"team/quarantine/{bad}" in keys(s3)
+
+
 # -- integrity ---------------------------------------------------------------------------------
 
 
@@ -241,6 +292,50 @@ def test_put_if_absent_never_rewrites_an_existing_blob(
     assert store.exists(hash_bytes(b"new bytes"))
 
 
+def test_an_upload_sends_one_conditional_put_per_new_blob_and_no_head(
+    team: Team, s3: S3, fault_proxy: FaultProxy, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    for i in range(20):
+        write(work / "data" / f"f{i:02d}.bin", os.urandom(2000))
+    log_dir(work / "data", "fresh")
+    assert methods(fault_proxy) == Counter(PUT=21)  # 20 files and the manifest, nothing else
+    assert len(keys(s3)) == 21
+
+
+def test_a_blob_already_there_costs_the_refused_put_and_one_head(
+    s3: S3, fault_proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    data = b"content-addressed"
+    digest = hash_bytes(data)
+    s3.put(f"p/{digest[:2]}/{digest[2:]}", b"already there")
+    store = ObjectBlobStore(f"s3://{s3.bucket}/p")
+    assert store.put_bytes(data) == digest
+    # The 412 says it exists; the HEAD reads its age (an old blob would be renewed for GC).
+    assert [m for m, _p in fault_proxy.requests] == ["PUT", "HEAD"]
+    body = s3.client.get_object(Bucket=s3.bucket, Key=f"p/{digest[:2]}/{digest[2:]}")["Body"]
+    assert body.read() == b"already there"  # never overwritten
+    fault_proxy.requests.clear()
+    assert store.put_bytes(data) == digest  # seen fresh moments ago: no request at all
+    assert fault_proxy.requests == []
+
+
+def test_azure_create_only_put_never_overwrites(azure_container: str, tmp_path: Path) -> None:
+    import obstore
+
+    store = ObjectBlobStore(f"az://{azure_container}/p")
+    data = b"content-addressed"
+    digest = hash_bytes(data)
+    key = f"{digest[:2]}/{digest[2:]}"
+    obstore.put(store._store, key, b"already there")
+    assert store.put_bytes(data) == digest  # Azurite's 409 is "already exists": success
+    assert bytes(obstore.get(store._store, key).bytes()) == b"already there"
+    other = write(tmp_path / "f.bin", b"new bytes")
+    assert store.put_file(other) == (hash_bytes(b"new bytes"), 9)
+    assert ObjectBlobStore(f"az://{azure_container}/p").exists(hash_bytes(b"new bytes"))
+
+
 def test_a_file_changed_during_a_multipart_upload_publishes_nothing(s3: S3, tmp_path: Path) -> None:
     store = ObjectBlobStore(f"s3://{s3.bucket}/p")
     source = write(tmp_path / "big.bin", os.urandom(17 * MiB))
@@ -248,6 +343,163 @@ def test_a_file_changed_during_a_multipart_upload_publishes_nothing(s3: S3, tmp_
     with pytest.raises(errors.SourceChangedError):
         store._put_stream(source, stale)
     assert keys(s3) == []  # the multipart upload was never completed
+
+
+# -- re-logging unchanged files -------------------------------------------------------------
+
+
+def test_a_relog_of_unchanged_files_costs_a_constant_number_of_requests(
+    team: Team, s3: S3, fault_proxy: FaultProxy, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    for i in range(40):
+        write(work / "data" / f"f{i:02d}.bin", os.urandom(1000))
+    age(work / "data")
+    log_dir(work / "data", "steady")
+    team.machine("a")
+    client_module._clients.clear()  # a new process, as after a restart: no memory of a HEAD
+    fault_proxy.requests.clear()
+    again = log_dir(work / "data", "steady")
+    assert again.version == "v0"  # identical content
+    # One LIST of quarantine/ and the manifest's refused PUT + HEAD: none per file.
+    assert methods(fault_proxy) == Counter(GET=1, PUT=1, HEAD=1), fault_proxy.requests
+
+    age(write(work / "data" / "f00.bin", b"changed"))  # one changed file: one PUT more
+    fault_proxy.requests.clear()
+    assert log_dir(work / "data", "steady").version == "v1"
+    seen = methods(fault_proxy)
+    assert (seen["PUT"], seen["HEAD"], seen["GET"] <= 1) == (2, 0, True), fault_proxy.requests
+
+
+def test_a_relog_of_an_unchanged_chunked_file_and_of_immutable_files_asks_nothing_per_file(
+    team: Team, s3: S3, fault_proxy: FaultProxy, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ipyartifacts.store.chunks import ChunkParams
+
+    small = ChunkParams(threshold=1 << 20, min_size=16 << 10, avg_size=64 << 10, max_size=256 << 10)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
+    write(work / "big" / "weights.bin", random.Random(3).randbytes(3 * MiB))  # ~48 chunks
+    for i in range(10):
+        write(work / "imm" / f"f{i}.bin", os.urandom(800))
+    age(work)
+
+    def log_both() -> None:
+        get_client().chunking = small
+        run = wandb.run or wandb.init(project="team")
+        big = wandb.Artifact("chunked", type="model")
+        big.add_dir(str(work / "big"))
+        run.log_artifact(big)
+        imm = wandb.Artifact("imm", type="dataset")
+        imm.add_dir(str(work / "imm"), policy="immutable")
+        run.log_artifact(imm)
+
+    log_both()
+    team.machine("a")
+    client_module._clients.clear()  # a new process
+    fault_proxy.requests.clear()
+    log_both()
+    seen = methods(fault_proxy)
+    # One quarantine LIST, and per artifact the identical manifest's refused PUT + HEAD.
+    assert (seen["PUT"], seen["HEAD"], seen["GET"] <= 2) == (2, 2, True), fault_proxy.requests
+    team.machine("b")
+    out = wandb.Api().artifact("team/chunked:latest").download(str(work / "out"))
+    assert files_under(Path(out)) == files_under(work / "big")
+
+
+def test_a_proof_that_lapses_before_commit_falls_back_to_the_store(
+    team: Team, s3: S3, work: Path
+) -> None:
+    files = {f"f{i}.bin": os.urandom(500) for i in range(5)}
+    for rel, data in files.items():
+        write(work / "data" / rel, data)
+    age(work / "data")
+    first = log_dir(work / "data", "ds")
+    run = wandb.run
+    assert run is not None
+    draft = wandb.Artifact("ds-copy", type="dataset")
+    draft.add_dir(str(work / "data"))  # proven present by ds:v0, no request per file
+    # Before the copy commits, the proving version goes and a GC takes its blobs.
+    first.delete()
+    report = collect(get_client(), grace=0)
+    assert {hash_bytes(d) for d in files.values()} <= set(report.removed)
+    run.log_artifact(draft)  # the commit's locked re-check refuses the proof: stored again
+    team.machine("b")
+    out = wandb.Api().artifact("team/ds-copy:latest").download(str(work / "out"))
+    assert files_under(Path(out)) == files
+
+
+def test_a_distributed_part_does_not_rely_on_a_proof_nothing_rechecks(
+    team: Team, s3: S3, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"f{i}.bin": os.urandom(500) for i in range(4)}
+    for rel, data in files.items():
+        write(work / "data" / rel, data)
+    age(work / "data")
+    first = log_dir(work / "data", "ds")
+    client = get_client()
+    ingest_tree = client.ingest_tree
+
+    def then_sweep(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = ingest_tree(*args, **kwargs)  # proven present by ds:v0
+        first.delete()  # ... which goes, and a GC takes the blobs before the part is added
+        collect(client, grace=0)
+        return found
+
+    monkeypatch.setattr(client, "ingest_tree", then_sweep)
+    run = wandb.run
+    assert run is not None
+    run.upsert_artifact(str(work / "data"), name="parts", type="dataset", distributed_id="j")
+    team.machine("b")  # another machine finishes: it knows neither the proofs nor the files
+    wandb.init(project="team").finish_artifact(
+        wandb.Artifact("parts", "dataset"), distributed_id="j"
+    )
+    team.machine("c")
+    out = wandb.Api().artifact("team/parts:latest").download(str(work / "out"))
+    assert files_under(Path(out)) == files
+
+
+def test_a_relog_repairs_a_quarantined_blob_even_when_a_live_version_names_it(
+    team: Team, s3: S3, work: Path
+) -> None:
+    write(work / "data" / "a.bin", b"good bytes" * 1000)
+    write(work / "data" / "b.bin", b"other bytes" * 1000)
+    age(work / "data")
+    logged = log_dir(work / "data", "fragile")
+    digest = hash_bytes(b"good bytes" * 1000)
+    s3.put(f"team/{digest[:2]}/{digest[2:]}", b"evil bytes" * 1000)
+    team.machine("b")
+    with pytest.raises(errors.IntegrityError):
+        wandb.Api().artifact(f"team/{logged.name}").download(str(work / "out"))
+    assert f"team/quarantine/{digest}" in keys(s3)
+
+    team.machine("a")  # the machine that logged it: its stat cache and proofs know a.bin
+    log_dir(work / "data", "fragile")
+    assert f"team/{digest[:2]}/{digest[2:]}" in keys(s3)
+    team.machine("c")
+    out = wandb.Api().artifact(f"team/{logged.name}").download(str(work / "out2"))
+    assert files_under(Path(out)) == files_under(work / "data")
+
+
+def test_only_a_version_live_since_its_commit_and_for_a_while_yet_proves_its_blobs(
+    team: Team, work: Path
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    write(work / "data" / "a.txt", b"a")
+    catalog = get_client().catalog
+    kept = log_dir(work / "data", "kept")
+    deleted = log_dir(work / "data", "deleted")
+    short = log_dir(work / "data", "short")
+    revived = log_dir(work / "data", "revived")
+    ids = {a.name: a.id for a in (kept, deleted, short, revived)}
+    assert catalog.provable_versions(ids.values()) == set(ids.values())
+    deleted.delete()
+    soon = datetime.now(timezone.utc) + timedelta(minutes=2)  # inside the clock margin
+    catalog.update_version(ids["short:v0"], expires_at=soon)
+    past = datetime.now(timezone.utc) - timedelta(minutes=1)
+    catalog.update_version(ids["revived:v0"], expires_at=past)  # expired: GC may sweep it
+    catalog.update_version(ids["revived:v0"], expires_at=None)  # and back again
+    assert catalog.provable_versions(ids.values()) == {ids["kept:v0"]}
 
 
 # -- faults --------------------------------------------------------------------------------------

@@ -163,8 +163,15 @@ class Artifact(LinkingMixin, DraftContent, ArtifactMembers):
         if self._client is not None and self._client is not client:
             _transfer(self._client, client, self._entries.values(), self._pending)
         self._client = client
+        # Immutable-policy files are stored now; those a live version proves present
+        # cost nothing (the commit below re-checks that proof under a lock).
+        pending = {
+            self._entries[logical].digest: self._entries[logical].size for logical in self._pending
+        }
+        proven = client.prove_present(pending) if client.remote else set()
         for logical, src in self._pending.items():
-            client.ingest_expected(src, self._entries[logical].digest)
+            digest = self._entries[logical].digest
+            client.ingest_expected(src, digest, proven=digest in proven)
         # A version being logged becomes the newest: asking for 'latest' changes nothing.
         wanted_aliases = custom_aliases([*self._aliases, *(aliases or [])], newest=True)
         wanted_tags = unique([validate_tag(t) for t in [*self._tags, *(tags or [])]])

@@ -97,6 +97,9 @@ class Client:
         # digest -> chunk list key for those this process stored or read a manifest of.
         self.chunking = _chunks.DEFAULT_PARAMS
         self._chunked: dict[str, str] = {}
+        # digest -> (version id, chunk list) of a live version proving its blob present
+        # (remote stores, see _proven); re-checked inside the commit that relies on it.
+        self._proofs: dict[str, tuple[str, str | None]] = {}
 
     def __repr__(self) -> str:
         return f"Client(root={str(self.location.root)!r}, blobs={self.blobs.url!r})"
@@ -136,6 +139,47 @@ class Client:
         if size == st.st_size:
             self.stat_cache.record(st, digest, started)
         return digest, size
+
+    def _proven(self, wanted: dict[str, int]) -> set[str]:
+        """Digests among ``wanted`` (digest -> size) whose blobs the catalog proves present.
+
+        A remote store only: a blob a version committed from this machine named is kept
+        by GC while that version is live (checked here in one catalog query, and again,
+        locked, in the commit that relies on it), unless it was found corrupt and moved
+        to quarantine (one LIST). Proven blobs cost no request each; see docs/design.md,
+        "Re-logging without a request per blob".
+        """
+        quarantined = getattr(self.blobs, "quarantined", None)
+        if not self.remote or quarantined is None or not wanted:
+            return set()
+        proofs = self.stat_cache.proofs_of(self.blobs.url, list(wanted))
+        if not proofs:
+            return set()
+        live = self.catalog.provable_versions({vid for vid, _chunks in proofs.values()})
+        if not live:
+            return set()
+        bad = quarantined()
+        proven = {
+            digest: (vid, chunks)
+            for digest, (vid, chunks) in proofs.items()
+            if vid in live
+            and digest not in bad
+            and (chunks is None or not bad)  # a chunk may be the quarantined one
+            and chunks == self.chunk_list_of(digest, wanted[digest])
+        }
+        with self._lock:
+            if len(self._proofs) + len(proven) > _MAX_SOURCES:
+                self._proofs.clear()
+            self._proofs.update(proven)
+        return set(proven)
+
+    def prove_present(self, wanted: dict[str, int]) -> set[str]:
+        """Digests among ``wanted`` (digest -> size) proven present, for a commit to come.
+
+        Only for a caller that then commits through :meth:`commit`, which re-checks each
+        proof under a lock (see :meth:`_proven`).
+        """
+        return self._proven(wanted)
 
     def _remember_source(self, digest: str, path: str | Path) -> None:
         if len(self._sources) >= _MAX_SOURCES:
@@ -205,9 +249,13 @@ class Client:
             for i, (st, digest) in enumerate(zip(stats, cached, strict=True))
             if st is not None and digest is not None
         ]
-        if store_bytes:  # the blob must be there too (and is touched: see _present)
-            present = self._map(lambda k: self._present(k[1], k[2]), known)
-            known = [k for k, ok in zip(known, present, strict=True) if ok]
+        if store_bytes:
+            # Blobs a live version proves present cost nothing; the others are touched.
+            proven = self._proven({digest: size for _i, digest, size in known})
+            ask = [k for k in known if k[1] not in proven]
+            present = self._map(lambda k: self._present(k[1], k[2]), ask)
+            gone = {k[0] for k, ok in zip(ask, present, strict=True) if not ok}
+            known = [k for k in known if k[0] not in gone]
         done: dict[int, tuple[str, int]] = {}
         for i, digest, size in known:
             done[i] = (digest, size)
@@ -238,9 +286,15 @@ class Client:
         with ThreadPoolExecutor(self.io_threads) as pool:
             return list(pool.map(fn, items))
 
-    def ingest_expected(self, path: Path, digest: str) -> None:
-        """Store ``path`` whose digest was computed earlier; refuse it if it has changed."""
+    def ingest_expected(self, path: Path, digest: str, proven: bool = False) -> None:
+        """Store ``path`` whose digest was computed earlier; refuse it if it has changed.
+
+        ``proven``: :meth:`prove_present` proved the blob present and the caller commits
+        through :meth:`commit` (which re-checks the proof), so nothing is sent or asked.
+        """
         self._remember_source(digest, path)
+        if proven and digest in self._proofs:
+            return
         size = _size_or_zero(path)
         if size < self.chunking.threshold:
             self.blobs.put_file(path, expected=digest)  # put-if-absent: a present one is touched
@@ -353,37 +407,100 @@ class Client:
         ttl: timedelta | None = None,
     ) -> tuple[VersionRecord, bool]:
         """Commit a version whose blobs are all stored. Returns ``(record, created)``."""
-        from ipyartifacts.store.catalog import CommitRequest
+        from ipyartifacts.store.catalog import CommitRequest, ProofLapsedError
 
         manifest = Manifest(self._with_chunks(entries))
         stored = [entry for entry in manifest if entry.ref is None]
+        proved, checked = self._split_proved(stored)
+        self._check_present(name, checked)
+        manifest_digest = self.store_manifest(manifest)
+        self.blobs.sync()
+        for _attempt in range(3):
+            proofs = {vid for _entry, vid in proved}
+            try:
+                record, created = self.catalog.commit_version(
+                    CommitRequest(
+                        project=project,
+                        name=name,
+                        type=type,
+                        digest=manifest.digest(),
+                        manifest_digest=manifest_digest,
+                        size=manifest.size,
+                        file_count=len(manifest),
+                        description=description,
+                        metadata=metadata,
+                        run_id=run_id,
+                        aliases=aliases,
+                        tags=tags,
+                        provenance=provenance,
+                        ttl=ttl,
+                        proofs=proofs,
+                    )
+                )
+                break
+            except ProofLapsedError as exc:
+                # A proving version was deleted or expired meanwhile: ask the store after all.
+                lapsed = [e for e, vid in proved if vid in exc.versions]
+                for entry in lapsed:
+                    self._proofs.pop(entry.digest, None)
+                proved = [(e, vid) for e, vid in proved if vid not in exc.versions]
+                self._check_present(name, lapsed)
+        else:
+            raise StoreError(
+                f"Cannot commit {name!r}: the versions proving its blobs kept being deleted "
+                "while it committed. Log it again.",
+                store=str(self.root),
+            )
+        if self.remote and getattr(self.blobs, "quarantined", None) is not None:
+            self.stat_cache.record_proofs(
+                self.blobs.url, [(e.digest, record.id, e.chunks) for e in stored]
+            )
+        return record, created
+
+    def _split_proved(
+        self, stored: list[ManifestEntry]
+    ) -> tuple[list[tuple[ManifestEntry, str]], list[ManifestEntry]]:
+        """Entries a live version proves present, with its id (see :meth:`_proven`), and
+        the others."""
+        quarantined = getattr(self.blobs, "quarantined", None)
+        if not self._proofs or quarantined is None:
+            return [], stored
+        bad = quarantined()  # fresh after any removal in this process
+        proved: list[tuple[ManifestEntry, str]] = []
+        checked: list[ManifestEntry] = []
+        for entry in stored:
+            proof = self._proofs.get(entry.digest)
+            if (
+                proof is not None
+                and proof[1] == entry.chunks
+                and entry.digest not in bad
+                and (entry.chunks is None or not bad)
+            ):
+                proved.append((entry, proof[0]))
+            else:
+                checked.append(entry)
+        return proved, checked
+
+    def confirm_proven(self, name: str, entries: Iterable[ManifestEntry]) -> None:
+        """Touch the blobs among ``entries`` that only a proof vouched for.
+
+        For a caller that registers blobs without :meth:`commit` (a distributed part):
+        nothing would re-check the proof under a lock, so the blobs are protected the
+        ordinary way, touched (and stored again from their files if gone).
+        """
+        with self._lock:
+            vouched = [e for e in entries if e.ref is None and e.digest in self._proofs]
+        self._check_present(name, vouched)
+
+    def _check_present(self, name: str, entries: list[ManifestEntry]) -> None:
+        """Touch each entry's blob before commit; store a vanished one again from its file."""
         # touch, not exists: a blob named by a version about to commit must look fresh
         # to a concurrent GC (see LocalBlobStore.touch and ObjectBlobStore.touch).
         # Checked: a remembered touch cannot tell that the blob was removed since.
-        present = self._map(lambda e: self._present(e.digest, e.size, check=True), stored)
-        for entry, found in zip(stored, present, strict=True):
+        present = self._map(lambda e: self._present(e.digest, e.size, check=True), entries)
+        for entry, found in zip(entries, present, strict=True):
             if not found:
                 self._restore_blob(name, entry)
-        manifest_digest = self.store_manifest(manifest)
-        self.blobs.sync()
-        return self.catalog.commit_version(
-            CommitRequest(
-                project=project,
-                name=name,
-                type=type,
-                digest=manifest.digest(),
-                manifest_digest=manifest_digest,
-                size=manifest.size,
-                file_count=len(manifest),
-                description=description,
-                metadata=metadata,
-                run_id=run_id,
-                aliases=aliases,
-                tags=tags,
-                provenance=provenance,
-                ttl=ttl,
-            )
-        )
 
     def _restore_blob(self, name: str, entry: ManifestEntry) -> None:
         """Store a vanished blob again from the file it was staged from, or refuse."""
@@ -459,6 +576,12 @@ class Client:
                 "it was moved to quarantine/; log the files again to repair it.",
                 digest=digest,
             ) from exc
+
+    def prefetch_blob(self, digest: str) -> None:
+        """Fetch a remote blob into the local cache (verified) if it is not there yet."""
+        if not self.remote or digest in self._chunked:
+            return
+        self.cache.get_or_fetch(digest, functools.partial(self._fetch_blob, digest), digest=digest)
 
     def _fetch_blob(self, digest: str, dest: Path) -> None:
         fetch_to = getattr(self.blobs, "fetch_to", None)

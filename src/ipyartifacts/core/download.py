@@ -9,6 +9,7 @@ removed or read outside the root, even while someone swaps folders for symlinks.
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +33,7 @@ __all__ = ["place_entries", "remove_extra", "verify_dir"]
 _T = TypeVar("_T")
 _WINDOW = 64  # files in flight: bounds memory and how much runs on after an error
 _OVERLAP_HASH = 8 << 20  # files this big hash in a second thread while they are copied
+_AHEAD_BYTES = 256 << 20  # fetched into the cache but not placed yet, at most
 
 
 def _matches(client: Client, found: Opened, entry: ManifestEntry, unprovable: bool = False) -> bool:
@@ -64,6 +66,7 @@ def place_entries(
     """
     written = 0
     references: list[ManifestEntry] = []
+    stored: list[ManifestEntry] = []
     entries = list(entries)
     total = sum(e.size for e in entries)
 
@@ -82,12 +85,32 @@ def place_entries(
         Placer(root) as placer,
         _progress.task(f"Downloading to {root}", len(entries), total) as bar,
     ):
-        for entry, outcome in zip(entries, _each(place, entries, client.io_threads), strict=True):
-            if outcome < 0:
-                references.append(entry)
-                continue
-            bar.advance(1, entry.size)
-            written += outcome
+        if client.remote:  # round trips: placed in order, GETs overlapped ahead
+            for entry in entries:
+                validate_logical_path(entry.path)  # manifests are checked on read; be sure
+                with placer.opened(entry.path) as found:
+                    if found is not None and _matches(client, found, entry):
+                        bar.advance(1, entry.size)
+                        continue
+                if entry.ref is not None:
+                    references.append(entry)  # network-bound: fetched together below
+                else:
+                    stored.append(entry)
+            with _Prefetch(client, stored) as ahead:
+                for entry in stored:
+                    ahead.wait(entry)
+                    _copy_verified(client, entry, placer)
+                    bar.advance(1, entry.size)
+                    written += 1
+        else:  # local blobs: placed by a few threads
+            for entry, outcome in zip(
+                entries, _each(place, entries, client.io_threads), strict=True
+            ):
+                if outcome < 0:
+                    references.append(entry)
+                    continue
+                bar.advance(1, entry.size)
+                written += outcome
         if references:
             from ipyartifacts.core.references.refs import fetch_references
 
@@ -116,6 +139,65 @@ def _each(fn: Callable[[_T], int], items: list[_T], threads: int) -> Iterator[in
             yield ahead.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Prefetch:
+    """Fetch remote blobs into the local cache a bounded window ahead of their placement.
+
+    A cold fetch of many small files was one GET after another (issue #12: 2,000 files
+    in 90 s, 4x ``dvc pull``): the time went in round trips, not bytes. Here up to
+    ``client.io_threads`` GETs overlap, at most ``_AHEAD_BYTES`` (and a quarter of the
+    cache's cap) fetched but not yet placed. The cache verifies each blob's digest
+    before publishing it, and :func:`_copy_verified` verifies it again as it is placed;
+    a prefetch that failed is not reported here: placement fetches that blob again
+    and raises what it raises (an IntegrityError after a second read, a missing blob).
+    """
+
+    def __init__(self, client: Client, entries: list[ManifestEntry]) -> None:
+        self.client = client
+        chunked = client._chunked  # chunked files are read chunk by chunk from the store
+        self.todo = [e for e in entries if e.digest not in chunked] if client.remote else []
+        self.futures: dict[str, Future[None]] = {}
+        self.pool: ThreadPoolExecutor | None = None
+        self.next = 0
+        self.ahead_bytes = 0
+        self.limit = min(_AHEAD_BYTES, max(1, client.cache.max_size // 4)) if self.todo else 0
+
+    def __enter__(self) -> _Prefetch:
+        if len(self.todo) >= 2:
+            self.pool = ThreadPoolExecutor(self.client.io_threads)
+            self._fill()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _fill(self) -> None:
+        assert self.pool is not None
+        window = 2 * self.client.io_threads
+        while self.next < len(self.todo) and (
+            not self.futures or (len(self.futures) < window and self.ahead_bytes < self.limit)
+        ):
+            entry = self.todo[self.next]
+            self.next += 1
+            if entry.digest in self.futures:
+                continue  # the same bytes under two paths: fetched once
+            self.futures[entry.digest] = self.pool.submit(self._fetch, entry.digest)
+            self.ahead_bytes += entry.size
+
+    def _fetch(self, digest: str) -> None:
+        with contextlib.suppress(Exception):  # placement fetches again and reports it
+            self.client.prefetch_blob(digest)
+
+    def wait(self, entry: ManifestEntry) -> None:
+        """Return once ``entry``'s blob is fetched (or its prefetch failed)."""
+        future = self.futures.pop(entry.digest, None)
+        if future is None or self.pool is None:
+            return
+        future.result()
+        self.ahead_bytes -= entry.size
+        self._fill()
 
 
 def _copy_verified(client: Client, entry: ManifestEntry, placer: Placer) -> None:

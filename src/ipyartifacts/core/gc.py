@@ -16,7 +16,9 @@ Safe while other processes log, through two rules:
 * **Object stores** (no rename, no touch): the catalog's live set is read again after
   the listing, and each candidate's last-modified time is read again just before it is
   deleted; writers renew an old blob they reuse by rewriting it server-side
-  (``ObjectBlobStore.touch``). See docs/design.md for the one remaining window.
+  (``ObjectBlobStore.touch``), or rely on a live version naming it, share-locked in
+  their commit (``Catalog.provable_versions``). See docs/design.md for the one
+  remaining window and the argument.
 
 Staging files in ``tmp/`` older than the grace period (by mtime) are removed too: they
 are what killed writers leave behind, while a live writer's file is young (every chunk

@@ -91,6 +91,13 @@ class StatCache:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS chunk_lists (digest TEXT PRIMARY KEY, list TEXT)"
             )
+            # (blob store, digest) -> a version committed from here naming that blob, and
+            # the chunk list it was named with: while the catalog says that version is
+            # live, the blob is kept by GC, so a re-log need not ask the store for it.
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS proofs (store TEXT, digest TEXT, version TEXT"
+                " NOT NULL, chunks TEXT, PRIMARY KEY (store, digest))"
+            )
         except (sqlite3.Error, OSError):  # a read-only or full disk: run without the cache
             return None
         self._local.conn = conn
@@ -189,3 +196,40 @@ class StatCache:
         except sqlite3.Error:
             return None
         return None if row is None else str(row[0])
+
+    def record_proofs(self, store: str, rows: list[tuple[str, str, str | None]]) -> None:
+        """Remember that version ``v`` names blob ``digest`` (with chunk list ``chunks``)."""
+        db = self._db()
+        if db is None or not rows:
+            return
+        try:
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT OR REPLACE INTO proofs VALUES (?, ?, ?, ?)",
+                [(store, digest, version, chunks) for digest, version, chunks in rows],
+            )
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+
+    def proofs_of(self, store: str, digests: list[str]) -> dict[str, tuple[str, str | None]]:
+        """digest -> (version, chunk list) for those of ``digests`` a commit here named."""
+        db = self._db()
+        out: dict[str, tuple[str, str | None]] = {}
+        if db is None:
+            return out
+        unique = sorted(set(digests))
+        try:
+            for start in range(0, len(unique), 500):
+                part = unique[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for digest, version, chunks in db.execute(
+                    f"SELECT digest, version, chunks FROM proofs WHERE store = ?"
+                    f" AND digest IN ({marks})",
+                    (store, *part),
+                ):
+                    out[str(digest)] = (str(version), None if chunks is None else str(chunks))
+        except sqlite3.Error:
+            return {}
+        return out

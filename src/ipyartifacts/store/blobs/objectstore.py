@@ -7,9 +7,10 @@ read by obstore (``AWS_*`` including ``AWS_ENDPOINT_URL`` for S3-compatible serv
 
 The rules (see docs/design.md, "Object-store blobs"):
 
-* **Put-if-absent.** Small blobs are one conditional PUT (``If-None-Match: *``);
-  "already exists" is success, since the bytes under a digest are always the same.
-  Stores that refuse conditional writes fall back to HEAD, then PUT.
+* **Put-if-absent.** Small blobs are one conditional PUT (``If-None-Match: *``), with no
+  HEAD first; "already exists" is success, since the bytes under a digest are always the
+  same (the blob's age is then read, to renew it for GC). Stores that refuse conditional
+  writes fall back to HEAD, then PUT.
 * **Streaming.** A file above ``multipart_threshold`` is hashed from disk first (a
   present blob then costs nothing more), then uploaded in parts read from disk again
   and re-hashed; the last part is sent only if the re-read matches, so a file that
@@ -219,6 +220,8 @@ class ObjectBlobStore:
         # the process-wide removal generation (store/blobs/local.py) when each was seen
         self._seen_generation: dict[str, int] = {}
         self._lock = threading.Lock()
+        # digests under quarantine/, when listed (monotonic) and the removal generation then
+        self._quarantined: tuple[frozenset[str], float, int] | None = None
 
     def __repr__(self) -> str:
         return f"ObjectBlobStore({self.url!r})"
@@ -302,6 +305,18 @@ class ObjectBlobStore:
         head = self._head(digest)
         return None if head is None else head[0]
 
+    def _trusted(self, digest: str, check: bool = False) -> bool:
+        """Whether this process saw the blob fresh moments ago (no request is made)."""
+        with self._lock:
+            seen = self._seen.get(digest)
+            seen_generation = self._seen_generation.get(digest)
+        if seen is None or (check and seen_generation != _local.current_generation()):
+            return False
+        return (
+            time.time() - seen[0] < self.refresh_after
+            and time.monotonic() - seen[2] < TRUST_SECONDS
+        )
+
     def touch(self, digest: str, check: bool = False) -> bool:
         """True if the blob is present and fresh for GC (renewed if it was getting old).
 
@@ -309,18 +324,9 @@ class ObjectBlobStore:
         of any blob in this process (quarantine, delete, GC), so a blob removed since it
         was seen is asked for again rather than assumed.
         """
-        now = time.time()
-        with self._lock:
-            seen = self._seen.get(digest)
-            seen_generation = self._seen_generation.get(digest)
-        if check and seen_generation != _local.current_generation():
-            seen = None
-        if (
-            seen is not None
-            and now - seen[0] < self.refresh_after
-            and time.monotonic() - seen[2] < TRUST_SECONDS
-        ):
+        if self._trusted(digest, check):
             return True
+        now = time.time()
         head = self._head(digest)
         if head is None:
             with self._lock:
@@ -358,44 +364,73 @@ class ObjectBlobStore:
         return True
 
     def _put_small(self, digest: str, data: bytes) -> None:
+        """Put-if-absent for one blob of verified bytes, left fresh for GC either way.
+
+        One conditional PUT (``If-None-Match: *``) and no HEAD first: a new blob costs one
+        request. "Already exists" (S3/GCS 412, Azure 409, obstore's AlreadyExistsError or
+        PreconditionError) means the same bytes are there; only then is the blob asked
+        for its age (a HEAD), and renewed if GC could soon take it (see :meth:`touch`).
+        Nothing is ever overwritten: a blob found gone after "already exists" (a GC took
+        it in between) is put again, conditionally.
+        """
         import obstore
         from obstore.exceptions import AlreadyExistsError, NotSupportedError, PreconditionError
 
+        if self._trusted(digest):
+            return
         key = self._key(digest)
+        what = f"Uploading blob {digest[:12]}... to"
 
-        def put() -> None:
+        def create() -> bool | None:
+            """True if written, False if it was there already, None if unsupported."""
+            try:
+                obstore.put(self._store, key, data, mode="create", use_multipart=False)
+            except (AlreadyExistsError, PreconditionError):
+                return False  # content-addressed: the bytes there are these bytes
+            except NotSupportedError:
+                return None
+            return True
+
+        for _attempt in range(3):
             if self.conditional_put:
-                try:
-                    obstore.put(self._store, key, data, mode="create", use_multipart=False)
+                created = self._call(what, create)
+                if created is None:
+                    self.conditional_put = False  # this store refuses conditional writes
+                elif created:
+                    self._remember(digest, time.time(), len(data))
                     return
-                except (AlreadyExistsError, PreconditionError):
-                    return  # content-addressed: the bytes there are these bytes
-                except NotSupportedError:
-                    self.conditional_put = False
-            if self._head(digest) is None:
-                obstore.put(self._store, key, data, use_multipart=False)
-
-        self._call(f"Uploading blob {digest[:12]}... to", put)
-        self._remember(digest, time.time(), len(data))
+                elif self.touch(digest):  # there already: renewed if it was getting old
+                    return
+                else:
+                    continue  # collected between the PUT and the HEAD: store it again
+            if self.touch(digest):  # HEAD-then-PUT, for stores without conditional writes
+                return
+            self._call(what, lambda: obstore.put(self._store, key, data, use_multipart=False))
+            self._remember(digest, time.time(), len(data))
+            return
+        raise StoreError(
+            f"{what} {self.url} failed: the blob kept vanishing right after the store said it "
+            "existed (a garbage collection with a tiny grace period?). Try again.",
+            store=self.url,
+        )
 
     def put_bytes(self, data: bytes) -> str:
         digest = hash_bytes(data)
-        if not self.touch(digest):
-            self._put_small(digest, data)
+        self._put_small(digest, data)
         return digest
 
     def put_file(self, source: Path, expected: str | None = None) -> tuple[str, int]:
-        if expected is not None and self.touch(expected):
+        if expected is not None and self._trusted(expected):
             return expected, self._seen[expected][1]
         size = os.stat(source).st_size
         if size <= self.multipart_threshold:
             with open(source, "rb") as stream:
                 data = stream.read()
             digest = hash_bytes(data)
-            self._check(source, expected, digest)
-            if not self.touch(digest):
-                self._put_small(digest, data)
+            self._check(source, expected, digest)  # verified before anything is sent
+            self._put_small(digest, data)
             return digest, len(data)
+        # Big: hashed from disk first, so a blob already there costs one HEAD, not an upload.
         digest, size = hash_file(source)
         self._check(source, expected, digest)
         if not self.touch(digest):
@@ -506,6 +541,39 @@ class ObjectBlobStore:
             lambda: obstore.copy(self._store, key, f"quarantine/{digest}"),
         )
         self.delete(digest)
+
+    def quarantined(self) -> frozenset[str]:
+        """Digests of the blobs moved to ``quarantine/`` (one LIST, remembered for a minute).
+
+        A live version proves its blobs present to a re-log (docs/design.md) except those
+        found corrupt and moved aside, which the re-log must store again. The memory is
+        void after any removal of a blob in this process, as for :meth:`touch`.
+        """
+        import obstore
+
+        with self._lock:
+            known = self._quarantined
+        if (
+            known is not None
+            and known[2] == _local.current_generation()
+            and time.monotonic() - known[1] < TRUST_SECONDS
+        ):
+            return known[0]
+        generation = _local.current_generation()
+        found: set[str] = set()
+        listing = iter(obstore.list(self._store, "quarantine/", chunk_size=1000))
+        while True:
+            try:
+                batch = next(listing)
+            except StopIteration:
+                break
+            except Exception as exc:
+                raise self._error("Listing the quarantine of", exc) from exc
+            found.update(str(meta["path"]).rpartition("/")[2] for meta in batch)
+        result = frozenset(found)
+        with self._lock:
+            self._quarantined = (result, time.monotonic(), generation)
+        return result
 
     def delete(self, digest: str) -> None:
         import obstore

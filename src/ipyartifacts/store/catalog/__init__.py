@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ipyartifacts.store.catalog.catalog import Catalog, CommitRequest
+from ipyartifacts.store.catalog.catalog import Catalog, CommitRequest, ProofLapsedError
 
-__all__ = ["Catalog", "CommitRequest"]
+__all__ = ["Catalog", "CommitRequest", "ProofLapsedError"]
