@@ -404,7 +404,7 @@ class Catalog(
             found = {
                 vid
                 for vid, state, expires in conn.execute(query)
-                if state == COMMITTED and (expires is None or aware(expires) > horizon)
+                if state == COMMITTED and _later(aware(expires), horizon)
             }
             if found:
                 for vid, field_, old, at in conn.execute(
@@ -672,3 +672,8 @@ class Catalog(
                     select(s.versions.c.manifest_digest).where(s.versions.c.state == COMMITTED)
                 ).scalars()
             )
+
+
+def _later(when: datetime | None, horizon: datetime) -> bool:
+    """Whether an expiry (None: never) falls after ``horizon``."""
+    return when is None or when > horizon
