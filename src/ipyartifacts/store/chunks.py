@@ -136,7 +136,7 @@ def put_chunked(
                     running = pool.submit(whole.update, data)
                     digest = hash_bytes(data)
                     if not blobs.touch(digest, check=True):
-                        blobs.put_bytes(data)
+                        blobs.put_bytes(data, digest=digest)  # hashed just above
                     chunks.append((digest, len(data)))
                     running.result()
                     del piece

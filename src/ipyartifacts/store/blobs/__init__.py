@@ -47,8 +47,9 @@ class BlobStore(Protocol):
         """
         ...
 
-    def put_bytes(self, data: bytes) -> str:
-        """Store ``data``; return its digest."""
+    def put_bytes(self, data: bytes, digest: str | None = None) -> str:
+        """Store ``data``; return its digest (``digest``: already computed from ``data``
+        by the caller, which saves hashing it again)."""
         ...
 
     def open(self, digest: str) -> BinaryIO:

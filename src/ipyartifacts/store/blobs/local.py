@@ -269,8 +269,8 @@ class LocalBlobStore:
         self._remember(digest, stamp)  # just written: its mtime is fresh
         self.durability.wrote(final)
 
-    def put_bytes(self, data: bytes) -> str:
-        digest = hash_bytes(data)
+    def put_bytes(self, data: bytes, digest: str | None = None) -> str:
+        digest = hash_bytes(data) if digest is None else digest
         if not self.touch(digest, check=True):
             self._write_new(digest, data, "store a blob")
         return digest

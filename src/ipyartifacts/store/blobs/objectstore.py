@@ -414,8 +414,8 @@ class ObjectBlobStore:
             store=self.url,
         )
 
-    def put_bytes(self, data: bytes) -> str:
-        digest = hash_bytes(data)
+    def put_bytes(self, data: bytes, digest: str | None = None) -> str:
+        digest = hash_bytes(data) if digest is None else digest
         self._put_small(digest, data)
         return digest
 
