@@ -313,6 +313,13 @@ export class TableView {
   }
 
   private render(): void {
+    // Size the scroll body first: its height depends on the row count only, and a scroller
+    // shorter than its max height is as tall as its content. Measured before, a grid's first
+    // render saw the header alone (an unsized body), counted one visible row and said
+    // "rows 1–1 of 2"; painted from the widget state's first page, no reply renders it again
+    // (a busy kernel, none at all) and a grid skipped by the notebook's off-screen windowing
+    // gets no resize notice either.
+    this.body.style.height = `${Math.min(this.total * ROW_HEIGHT, MAX_SCROLL_HEIGHT)}px`;
     const headerHeight = (this.scroller.firstElementChild as HTMLElement | null)?.offsetHeight ?? 0;
     const viewHeight = Math.max(ROW_HEIGHT, this.scroller.clientHeight - headerHeight);
     const win = visibleWindow(this.scroller.scrollTop, viewHeight, this.total, ROW_HEIGHT);
