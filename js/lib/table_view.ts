@@ -20,6 +20,8 @@ import { Lru, MAX_SCROLL_HEIGHT, pagesFor, visibleWindow } from "./viewport";
 
 export const PAGE_SIZE = 100;
 const ROW_HEIGHT = 26;
+/** A header's height (name, type, filter box, summary) in JupyterLab's fonts, until measured. */
+const HEADER_HEIGHT_ESTIMATE = 76;
 const FILTER_DELAY_MS = 250;
 /** A request unanswered this long is waiting behind a running cell: say so. */
 export const KERNEL_WAIT_MS = 1000;
@@ -105,6 +107,8 @@ export class TableView {
   /** The last sort/filters the kernel answered, to fall back to when a new one fails. */
   private good: { sort: SortKey[]; filters: Map<string, FilterClause> } = { sort: [], filters: new Map() };
   private lastChange: { column: string; what: "sort" | "filter" } | null = null;
+  /** Height of the rows' viewport as last measured (px); at first, what `height` leaves. */
+  private viewHeight: number;
 
   constructor(opts: TableViewOptions) {
     this.opts = opts;
@@ -112,6 +116,7 @@ export class TableView {
     this.keyIndex = opts.keyColumn ? opts.columns.findIndex((c) => c.name === opts.keyColumn) : -1;
     this.selected = opts.selected ?? null;
     this.element = el("div", { cls: "ipa-root ipa-table" });
+    this.viewHeight = Math.max(ROW_HEIGHT, opts.height - HEADER_HEIGHT_ESTIMATE);
     const widths = [indexWidth(opts.numRows), ...opts.columns.map((c) => `${columnWidth(c)}px`)];
     this.element.style.setProperty("--ipa-cols", widths.join(" "));
     this.element.style.setProperty("--ipa-height", `${opts.height}px`);
@@ -321,7 +326,11 @@ export class TableView {
     // gets no resize notice either.
     this.body.style.height = `${Math.min(this.total * ROW_HEIGHT, MAX_SCROLL_HEIGHT)}px`;
     const headerHeight = (this.scroller.firstElementChild as HTMLElement | null)?.offsetHeight ?? 0;
-    const viewHeight = Math.max(ROW_HEIGHT, this.scroller.clientHeight - headerHeight);
+    // A scroller without layout (not attached yet, or hidden: JupyterLab hides the shell
+    // while it switches themes) measures 0: keep the last view height rather than one row.
+    const measured = this.scroller.clientHeight;
+    if (measured > 0) this.viewHeight = Math.max(ROW_HEIGHT, measured - headerHeight);
+    const viewHeight = this.viewHeight;
     const win = visibleWindow(this.scroller.scrollTop, viewHeight, this.total, ROW_HEIGHT);
     this.body.style.height = `${win.height}px`;
     this.rowsEl.style.transform = `translateY(${win.top}px)`;

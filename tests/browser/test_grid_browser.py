@@ -203,4 +203,10 @@ def test_short_table_painted_from_state_counts_all_its_rows(page: Any, lab: Lab)
     (lab.root / "release-short").touch()
     expect(running).not_to_have_text("[*]:")
     expect(widget.locator(".ipa-table-range")).to_have_text("rows 1\N{EN DASH}2 of 2")
+    # JupyterLab hides the shell while it switches themes: a render then measured 0 px and
+    # the footer read "rows 1-1 of 2" until the next one. Read it right away, no retrying.
+    for theme, label in [(DARK, "dark"), (LIGHT, "light")]:
+        set_theme(page, theme)
+        assert widget.locator(".ipa-table-range").text_content() == "rows 1\N{EN DASH}2 of 2"
+        screenshot(widget, f"grid-short-{label}")
     assert page.errors == []
