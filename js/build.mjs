@@ -1,5 +1,7 @@
 // Bundles every widget entry (js/<widget>.ts) into src/ipyartifacts/static/<widget>.js (+ .css).
 // `node build.mjs --tests` instead compiles js/test/*.test.ts to js/test-out/ for `node --test`.
+// `node build.mjs --pages` bundles the browser tests' own pages (js/pages/*.ts, e.g. the
+// @jupyter-widgets/html-manager page) into js/pages-out/; they are not part of the package.
 import { build } from "esbuild";
 import { readdirSync, mkdirSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
@@ -44,7 +46,28 @@ async function compileTests() {
   });
 }
 
-if (process.argv.includes("--tests")) {
+async function bundlePages() {
+  const pagedir = join(here, "pages");
+  const entries = readdirSync(pagedir).filter((f) => f.endsWith(".ts"));
+  await build({
+    entryPoints: entries.map((f) => join(pagedir, f)),
+    outdir: join(here, "pages-out"),
+    bundle: true,
+    // A classic script: the page runs it after the widget state and views are in the DOM.
+    format: "iife",
+    target: "es2020",
+    minify: true,
+    legalComments: "none",
+    // ipywidgets' packages are written for webpack: `process.env`, `global`, font files.
+    define: { "process.env.NODE_ENV": '"production"', global: "window" },
+    loader: { ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".svg": "file" },
+    logLevel: "warning",
+  });
+}
+
+if (process.argv.includes("--pages")) {
+  await bundlePages();
+} else if (process.argv.includes("--tests")) {
   await compileTests();
 } else {
   await bundleWidgets();

@@ -29,7 +29,11 @@ echo "== Azurite (Azure Blob emulator) for the object-store blob tests"
 [ -d tests/.node/node_modules ] || npm --prefix tests/.node ci --no-audit --no-fund
 
 echo "== widget front-end unit tests (node --test)"
-[ -d js/node_modules ] || npm --prefix js ci --no-audit --no-fund
+# As the build hook does: (re)install when node_modules is missing or older than the lockfile,
+# so a new devDependency (e.g. @jupyter-widgets/html-manager for the browser tests' page) comes.
+if [ ! -f js/node_modules/.package-lock.json ] || [ js/node_modules/.package-lock.json -ot js/package-lock.json ]; then
+    npm --prefix js ci --no-audit --no-fund
+fi
 npm --prefix js test
 
 echo "== ruff"

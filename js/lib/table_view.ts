@@ -20,6 +20,8 @@ import { Lru, MAX_SCROLL_HEIGHT, pagesFor, visibleWindow } from "./viewport";
 
 export const PAGE_SIZE = 100;
 const ROW_HEIGHT = 26;
+/** A header's height (name, type, filter box, summary) in JupyterLab's fonts, until measured. */
+const HEADER_HEIGHT_ESTIMATE = 76;
 const FILTER_DELAY_MS = 250;
 /** A request unanswered this long is waiting behind a running cell: say so. */
 export const KERNEL_WAIT_MS = 1000;
@@ -59,11 +61,69 @@ export function nextSort(current: SortKey[], column: string): SortKey[] {
   return [];
 }
 
-/** Width in px of a column, from its kind and name. */
+/** Width in px of a column before its values are seen, from its kind and name. */
 export function columnWidth(info: ColumnInfo): number {
   const base = info.kind === "number" || info.kind === "bool" ? 110 : info.kind === "temporal" ? 190 : 200;
   return Math.max(base, Math.min(320, 24 + info.name.length * 8));
 }
+
+/** Narrowest and widest a column is sized to its content (px); wider values are ellipsised. */
+export const MIN_COLUMN_WIDTH = 64;
+export const MAX_COLUMN_WIDTH = 360;
+/** Horizontal padding (6px a side) and the right border of a cell, plus a pixel of slack. */
+const CELL_CHROME = 14;
+/** Room beside a column name for its sort mark (a 10px triangle and a 4px gap). */
+const SORT_MARK = 16;
+/** Longest prefix of a value that is measured: beyond it the column is at its max anyway. */
+const MEASURED_CHARS = 200;
+
+/** Width of `text` in px when drawn in the CSS `font`. */
+export type Measure = (text: string, font: string) => number;
+
+/** CSS fonts of a column's header name, its type line and its cells. */
+export interface ColumnFonts {
+  name: string;
+  type: string;
+  cell: string;
+}
+
+/**
+ * Width in px of a column that shows its header (name with sort mark, type) and `values`
+ * (the display text of the first page) whole, within [MIN_COLUMN_WIDTH, MAX_COLUMN_WIDTH].
+ */
+export function fitColumnWidth(
+  info: ColumnInfo,
+  values: readonly string[],
+  measure: Measure,
+  fonts: ColumnFonts,
+): number {
+  const limit = MAX_COLUMN_WIDTH - CELL_CHROME;
+  let content = Math.max(
+    measure(info.name, fonts.name) + SORT_MARK,
+    measure(info.short_type ?? info.type, fonts.type),
+  );
+  for (const value of values) {
+    if (content >= limit) break;
+    content = Math.max(content, measure(value.slice(0, MEASURED_CHARS), fonts.cell));
+  }
+  return Math.min(MAX_COLUMN_WIDTH, Math.max(MIN_COLUMN_WIDTH, Math.ceil(content) + CELL_CHROME));
+}
+
+/** The canvas font of an element (its computed `font` shorthand is often empty). */
+function canvasFont(element: Element): string {
+  const style = getComputedStyle(element);
+  return `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+}
+
+let canvasContext: CanvasRenderingContext2D | null | undefined;
+
+/** Text width by canvas metrics (no layout); 0 where no canvas exists. */
+const canvasMeasure: Measure = (text, font) => {
+  if (canvasContext === undefined) canvasContext = document.createElement("canvas").getContext("2d");
+  if (!canvasContext) return 0;
+  canvasContext.font = font;
+  return canvasContext.measureText(text).width;
+};
 
 /** Short text for a column summary under its header. */
 export function summaryText(s: SummaryResponse): string {
@@ -105,6 +165,14 @@ export class TableView {
   /** The last sort/filters the kernel answered, to fall back to when a new one fails. */
   private good: { sort: SortKey[]; filters: Map<string, FilterClause> } = { sort: [], filters: new Map() };
   private lastChange: { column: string; what: "sort" | "filter" } | null = null;
+  /** Column widths in px (data columns); fitted to the content once the first page shows. */
+  private widths: number[];
+  private fitted = false;
+  /** Height of the rows' viewport as last measured (px); at first, what `height` leaves. */
+  private viewHeight: number;
+  private cellFont = "";
+  /** Widest character of the cell font (px): text shorter than width / this surely fits. */
+  private widestChar = 0;
 
   constructor(opts: TableViewOptions) {
     this.opts = opts;
@@ -112,8 +180,9 @@ export class TableView {
     this.keyIndex = opts.keyColumn ? opts.columns.findIndex((c) => c.name === opts.keyColumn) : -1;
     this.selected = opts.selected ?? null;
     this.element = el("div", { cls: "ipa-root ipa-table" });
-    const widths = [indexWidth(opts.numRows), ...opts.columns.map((c) => `${columnWidth(c)}px`)];
-    this.element.style.setProperty("--ipa-cols", widths.join(" "));
+    this.viewHeight = Math.max(ROW_HEIGHT, opts.height - HEADER_HEIGHT_ESTIMATE);
+    this.widths = opts.columns.map((c) => columnWidth(c));
+    this.setColumnWidths();
     this.element.style.setProperty("--ipa-height", `${opts.height}px`);
     this.element.style.setProperty("--ipa-row", `${ROW_HEIGHT}px`);
 
@@ -180,6 +249,50 @@ export class TableView {
     clearTimeout(this.filterTimer);
     clearTimeout(this.waitTimer);
     this.resizeObserver?.disconnect();
+  }
+
+  private setColumnWidths(): void {
+    const widths = [indexWidth(this.opts.numRows), ...this.widths.map((w) => `${w}px`)];
+    this.element.style.setProperty("--ipa-cols", widths.join(" "));
+  }
+
+  /**
+   * Size every column to its header and the first page's values, once: later pages and
+   * sorts keep the widths (columns never jump while scrolling). Needs the page in the DOM
+   * for its fonts; until then the columns keep widths guessed from their kind and name.
+   */
+  private fitColumns(): void {
+    const rows = this.pages.get(0);
+    const row = this.rowsEl.firstElementChild;
+    const name = this.element.querySelector(".ipa-sort-name");
+    const type = this.element.querySelector(".ipa-type");
+    if (this.fitted || !rows || !this.element.isConnected || !name || !type) return;
+    const fonts = {
+      name: canvasFont(name),
+      type: canvasFont(type),
+      cell: canvasFont(row?.children[1] ?? this.rowsEl),
+    };
+    if (canvasMeasure("W", fonts.cell) === 0) return; // no canvas, or no font yet
+    this.fitted = true;
+    this.cellFont = fonts.cell;
+    this.widestChar = canvasMeasure("W", fonts.cell) * 1.25;
+    this.widths = this.opts.columns.map((info, j) =>
+      fitColumnWidth(info, rows.map((values) => this.displayText(j, values[j])), canvasMeasure, fonts),
+    );
+    this.setColumnWidths();
+  }
+
+  private displayText(column: number, value: unknown): string {
+    const info = this.opts.columns[column];
+    return info.format === "bytes" && value !== null ? formatBytes(Number(value)) : formatCell(value);
+  }
+
+  /** True if `text` is wider than column `j` shows (it is ellipsised: hover shows it whole). */
+  private overflows(j: number, text: string): boolean {
+    const room = this.widths[j] - CELL_CHROME;
+    if (!this.fitted) return text.length > 30;
+    if (text.length * this.widestChar <= room) return false;
+    return canvasMeasure(text.slice(0, MEASURED_CHARS), this.cellFont) > room;
   }
 
   /** Send a request; if no reply comes within KERNEL_WAIT_MS, show "waiting for the kernel…". */
@@ -313,8 +426,19 @@ export class TableView {
   }
 
   private render(): void {
+    // Size the scroll body first: its height depends on the row count only, and a scroller
+    // shorter than its max height is as tall as its content. Measured before, a grid's first
+    // render saw the header alone (an unsized body), counted one visible row and said
+    // "rows 1–1 of 2"; painted from the widget state's first page, no reply renders it again
+    // (a busy kernel, none at all) and a grid skipped by the notebook's off-screen windowing
+    // gets no resize notice either.
+    this.body.style.height = `${Math.min(this.total * ROW_HEIGHT, MAX_SCROLL_HEIGHT)}px`;
     const headerHeight = (this.scroller.firstElementChild as HTMLElement | null)?.offsetHeight ?? 0;
-    const viewHeight = Math.max(ROW_HEIGHT, this.scroller.clientHeight - headerHeight);
+    // A scroller without layout (not attached yet, or hidden: JupyterLab hides the shell
+    // while it switches themes) measures 0: keep the last view height rather than one row.
+    const measured = this.scroller.clientHeight;
+    if (measured > 0) this.viewHeight = Math.max(ROW_HEIGHT, measured - headerHeight);
+    const viewHeight = this.viewHeight;
     const win = visibleWindow(this.scroller.scrollTop, viewHeight, this.total, ROW_HEIGHT);
     this.body.style.height = `${win.height}px`;
     this.rowsEl.style.transform = `translateY(${win.top}px)`;
@@ -330,6 +454,11 @@ export class TableView {
         : `rows ${formatCount(win.firstVisible + 1)}–${formatCount(last)} of ${formatCount(this.total)}`;
     for (const page of pagesFor(win.first, win.count, PAGE_SIZE)) {
       if (!this.pages.has(page) && !this.inflight.has(page)) void this.loadPage(page);
+    }
+    if (!this.fitted) {
+      this.fitColumns();
+      // Cells filled before the widths were known: their hover titles follow the new widths.
+      if (this.fitted) for (let i = 0; i < win.count; i++) this.fillRow(this.rowsEl.children[i] as HTMLElement, win.first + i);
     }
   }
 
@@ -363,10 +492,9 @@ export class TableView {
       cell.classList.toggle("ipa-null", value === null);
       // textContent only: cell values are user data.
       const info = this.opts.columns[j];
-      const text =
-        info.format === "bytes" && value !== null ? formatBytes(Number(value)) : formatCell(value);
+      const text = this.displayText(j, value);
       cell.textContent = text;
-      cell.title = text.length > 30 ? text.slice(0, 2000) : "";
+      cell.title = this.overflows(j, text) ? text.slice(0, 2000) : "";
       if (this.opts.cellClass) {
         const extra = this.opts.cellClass(info.name, value);
         if (cell.dataset.extra && cell.dataset.extra !== extra) cell.classList.remove(cell.dataset.extra);

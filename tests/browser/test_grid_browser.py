@@ -171,3 +171,42 @@ def test_waits_for_a_busy_kernel_and_paints_from_state(page: Any, lab: Lab) -> N
         screenshot(widget, f"grid-focus-{label}")
     set_theme(page, LIGHT)
     assert page.errors == []
+
+
+def test_short_table_painted_from_state_counts_all_its_rows(page: Any, lab: Lab) -> None:
+    # Long outputs above put the grid far below the fold, where JupyterLab's windowed
+    # notebook skips laying it out (content-visibility): the grid paints from the first page
+    # in the widget state while it measures 0 px, and the busy kernel sends no page reply
+    # that would render it again. The footer used to say "rows 1-1 of 2" there.
+    name = write_notebook(
+        lab,
+        "short.ipynb",
+        [
+            *["print('line\\n' * 150)"] * 3,
+            "import pyarrow as pa\n"
+            "from ipyartifacts.widgets import TablePreview\n"
+            "TablePreview(pa.table({'x': [1, 2], 'y': ['a', 'b']}), title='short')",
+            "import pathlib, time\n"
+            "while not pathlib.Path('release-short').exists():\n"
+            "    time.sleep(0.05)",
+        ],
+    )
+    run_notebook(page, lab, name, wait=False)
+    widget = page.locator(".ipa-table")
+    running = page.locator(".jp-CodeCell").nth(4).locator(".jp-InputArea-prompt")
+    expect(running).to_have_text("[*]:")
+    expect(widget.locator(".ipa-table-status")).to_have_text("2 rows")
+    expect(widget.locator(".ipa-table-range")).to_have_text("rows 1\N{EN DASH}2 of 2")
+    widget.scroll_into_view_if_needed()
+    expect(_cell(widget, 1, 2)).to_have_text("b")
+    expect(widget.locator(".ipa-table-range")).to_have_text("rows 1\N{EN DASH}2 of 2")
+    (lab.root / "release-short").touch()
+    expect(running).not_to_have_text("[*]:")
+    expect(widget.locator(".ipa-table-range")).to_have_text("rows 1\N{EN DASH}2 of 2")
+    # JupyterLab hides the shell while it switches themes: a render then measured 0 px and
+    # the footer read "rows 1-1 of 2" until the next one. Read it right away, no retrying.
+    for theme, label in [(DARK, "dark"), (LIGHT, "light")]:
+        set_theme(page, theme)
+        assert widget.locator(".ipa-table-range").text_content() == "rows 1\N{EN DASH}2 of 2"
+        screenshot(widget, f"grid-short-{label}")
+    assert page.errors == []

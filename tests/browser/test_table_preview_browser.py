@@ -217,3 +217,61 @@ def test_ten_million_rows_scroll_to_the_end_and_sort(page: Any, lab: Lab, ten_mi
     expect(widget.locator(".ipa-table-status")).to_have_text("first 10,000 rows")
     screenshot(widget, "table_preview_ten_million_sorted")
     assert page.errors == []
+
+
+def test_columns_are_sized_to_their_content(page: Any, lab: Lab) -> None:
+    essay = "a long value that goes on " * 20
+    name = write_notebook(
+        lab,
+        "widths.ipynb",
+        [
+            "import pyarrow as pa\n"
+            "from ipyartifacts.widgets import TablePreview\n"
+            "TablePreview(pa.table({\n"
+            "    'n': [1, 2, 3],\n"
+            "    'sentence': ['a sentence of about forty-five characters..', 'short', 'mid'],\n"
+            "    'a_header_longer_than_its_values': [7, 8, 9],\n"
+            f"    'essay': [{essay!r}, 'x', None],\n"
+            "}), title='widths')",
+        ],
+    )
+    run_notebook(page, lab, name)
+    set_theme(page, LIGHT)  # the theme persists per server: start from a known one
+    widget = page.locator(".ipa-table")
+    expect(_cell(widget, 0, 4)).to_contain_text("a long value")
+
+    def width(column: str) -> float:
+        header = widget.locator(f'.ipa-th[data-column="{column}"]')
+        return float(header.evaluate("el => el.getBoundingClientRect().width"))
+
+    # A column of small numbers is narrow, one of 45-character sentences wide: neither is
+    # the old fixed 110 / 200 px.
+    assert width("n") < 90, width("n")
+    assert width("sentence") > width("n") + 100, (width("n"), width("sentence"))
+    # What fits is not cut off: the sentence, the long header, and nothing gets a tooltip.
+    sentence = _cell(widget, 0, 2)
+    assert sentence.evaluate("el => el.scrollWidth <= el.clientWidth"), "sentence cut off"
+    expect(sentence).to_have_attribute("title", "")
+    header = widget.locator('.ipa-th[data-column="a_header_longer_than_its_values"] .ipa-sort-name')
+    assert header.evaluate("el => el.scrollWidth <= el.clientWidth"), "header cut off"
+    for row in range(3):
+        for column in range(1, 5):
+            cell = _cell(widget, row, column)
+            if column != 4 or row != 0:
+                assert cell.evaluate("el => el.scrollWidth <= el.clientWidth"), (row, column)
+    # A value wider than the maximum is ellipsised, whole on hover.
+    long = _cell(widget, 0, 4)
+    assert 300 <= width("essay") <= 400, width("essay")
+    assert long.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert long.evaluate("el => getComputedStyle(el).textOverflow") == "ellipsis"
+    expect(long).to_have_attribute("title", essay)
+    # Sorting keeps the widths (columns never jump).
+    before = width("sentence")
+    widget.locator('.ipa-sort[data-column="sentence"]').click()
+    expect(_cell(widget, 0, 2)).to_have_text("a sentence of about forty-five characters..")
+    assert width("sentence") == before
+    for theme, label in [(LIGHT, "light"), (DARK, "dark")]:
+        set_theme(page, theme)
+        screenshot(widget, f"table_preview_widths_{label}")
+    set_theme(page, LIGHT)
+    assert page.errors == []

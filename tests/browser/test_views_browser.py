@@ -56,7 +56,9 @@ _SEED = textwrap.dedent(
     (src / "config.json").write_text(json.dumps({"lr": 0.001, "layers": [64, 32], "augment": True}, indent=2))
     (src / "params.yaml").write_text("model: resnet  # backbone\\nepochs: 12\\nmixed_precision: true\\n")
     (src / "train.log").write_text("\\n".join(f"step {i} loss {1 / (i + 1):.3f}" for i in range(40)))
-    cols = {name: [f"{name}-{i}" for i in range(200)] for name in ("id", "label", "city", "camera", "weather", "light", "annotator")}
+    # Wider than the file preview (columns fit their values): maximising shows more of them.
+    names = ("id", "label", "city", "camera", "weather", "light", "annotator", "lens", "season", "country", "road", "speed", "sensor", "source")
+    cols = {name: [f"{name}-{i}" for i in range(200)] for name in names}
     pq.write_table(pa.table(cols), src / "labels.parquet")
 
     descriptions = ["first cut", "first cut", "cleaned labels", "cleaned labels, more cities"]
