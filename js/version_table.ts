@@ -13,6 +13,7 @@ interface VersionModel {
   height: number;
   selected: string | null;
   metadata_columns: string[] | null;
+  first_page: DataView | null;
 }
 
 function render({ model, el }: RenderProps<VersionModel>): () => void {
@@ -27,6 +28,7 @@ function render({ model, el }: RenderProps<VersionModel>): () => void {
       title: model.get("title"),
       height: model.get("height"),
       fetch,
+      firstPage: model.get("first_page"),
       selected: model.get("selected") ?? null,
       onSelect: (version) => {
         model.set("selected", version);

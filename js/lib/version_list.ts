@@ -29,6 +29,9 @@ export interface VersionListOptions {
   /** Metadata keys shown as columns (null: the first few); reported back on change. */
   metadataShown?: string[] | null;
   onMetadataShown?: (keys: string[]) => void;
+  /** Rows [0, n) in the list's own order (Arrow IPC, from the widget state): painted at
+   * once, with no round trip to a kernel that may be busy or absent (a saved notebook). */
+  firstPage?: DataView | ArrayBuffer | Uint8Array | null;
 }
 
 /** The metadata keys among the table's columns ("metadata.lr" -> "lr"). */
@@ -107,6 +110,7 @@ export class VersionListView {
   private pendingIndex = -1;
   private filter: FilterClause | null = null;
   private filterTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly resize: ResizeObserver | null;
 
   constructor(opts: VersionListOptions) {
     this.opts = opts;
@@ -167,11 +171,17 @@ export class VersionListView {
     this.scroller.addEventListener("keydown", (event) => this.onKey(event));
     this.element.append(bar, this.picker, this.scroller);
     this.buildHeader();
+    if (opts.firstPage && opts.firstPage.byteLength > 0) this.pages.set(0, decodePage(opts.firstPage).rows);
+    // Laid out later than rendered (a hidden tab, an output scrolled into view, a page that
+    // styles itself late): measure again when the scroller gets its real size.
+    this.resize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => this.schedule());
+    this.resize?.observe(this.scroller);
     this.schedule();
   }
 
   destroy(): void {
     this.destroyed = true;
+    this.resize?.disconnect();
     clearTimeout(this.filterTimer);
     if (this.frame) cancelAnimationFrame(this.frame);
   }

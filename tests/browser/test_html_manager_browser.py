@@ -262,9 +262,11 @@ def test_saved_state_renders_with_html_manager(hm_page: Any) -> None:
     expect(versions).to_be_visible()
     expect(versions.locator(".ipa-vl-status")).to_have_text("3 versions")
     expect(versions.locator('.ipa-vl-th[data-column="version"]')).to_have_text("version")
-    # Its rows come from the kernel only (no first page in the state): placeholders here.
+    # Its rows come from the first page kept in the widget state: no kernel needed.
     expect(versions.locator(".ipa-vl-row")).to_have_count(3)
-    expect(versions.locator(".ipa-vl-row").first).to_have_text("…")
+    rows = versions.locator('.ipa-vl-row [data-column="version"]')
+    expect(rows).to_have_text(["v2", "v1", "v0"])
+    expect(versions.locator('.ipa-vl-row[data-row="1"] .ipa-chip-alias')).to_have_text("best")
 
     for theme in ("light", "dark"):
         _set_theme(page, theme)
