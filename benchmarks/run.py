@@ -102,7 +102,8 @@ sys.argv = ["ipyartifacts", "--store", sys.argv[2], "log", sys.argv[1], "--name"
 main()
 """
 
-FLOOR_HASH = """
+# The floors' walk: every file under a folder, or the file itself.
+_FLOOR_FILES = """
 import os, sys, blake3
 def files(top):
     if os.path.isfile(top):
@@ -110,6 +111,11 @@ def files(top):
     for dirpath, _dirs, names in os.walk(top):
         for name in names:
             yield os.path.join(dirpath, name)
+"""
+
+FLOOR_HASH = (
+    _FLOOR_FILES
+    + """
 for path in files(sys.argv[1]):
     h = blake3.blake3()
     with open(path, "rb") as f:
@@ -117,16 +123,12 @@ for path in files(sys.argv[1]):
             h.update(b)
     h.hexdigest()
 """
+)
 
-FLOOR_CAS = """
-import os, sys, blake3
+FLOOR_CAS = (
+    _FLOOR_FILES
+    + """
 src, dst = sys.argv[1], sys.argv[2]
-def files(top):
-    if os.path.isfile(top):
-        yield top
-    for dirpath, _dirs, names in os.walk(top):
-        for name in names:
-            yield os.path.join(dirpath, name)
 made = set()
 for path in files(src):
     with open(path, "rb") as f:
@@ -137,6 +139,7 @@ for path in files(src):
     with open(os.path.join(dst, d[:2], d[2:]), "wb") as out:
         out.write(data)
 """
+)
 
 WANDB_LOG = """
 import os, sys
