@@ -273,3 +273,80 @@ def test_cli_deep_meta_is_one_line(work: Path, store: Path) -> None:
     assert "100" in proc.stderr
     assert len(proc.stderr) < 1000
     assert stored_versions(store) == 0
+
+
+# -- the small-file fast way (open_stat) leaves anything unusual to the careful way ---------
+
+
+def test_open_stat_opens_only_the_regular_file_its_stat_saw(work: Path) -> None:
+    target = write(work / "f.bin", b"regular")
+    st = os.stat(target)
+    opened = localfiles.open_stat(str(target), st)
+    assert opened is not None
+    fd, fst = opened
+    os.close(fd)
+    assert (fst.st_dev, fst.st_ino) == (st.st_dev, st.st_ino)
+
+    link = work / "link.bin"
+    link.symlink_to(target)  # stat follows it; the fast open never does
+    assert localfiles.open_stat(str(link), os.stat(link)) is None
+
+    keep = work / "old.bin"
+    os.link(target, keep)  # holds the old inode, so the swapped-in file gets another
+    os.replace(write(work / "new.bin", b"swapped in"), target)
+    assert localfiles.open_stat(str(target), st) is None  # another file than its stat saw
+
+    target.unlink()
+    os.mkfifo(target)  # would block a plain open: refused at once
+    assert localfiles.open_stat(str(target), st) is None
+    assert localfiles.open_stat(str(work / "gone.bin"), st) is None
+
+
+def test_a_file_swapped_after_its_stat_is_logged_as_what_was_read(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ipyartifacts.core.client as client_module
+
+    for i in range(5):
+        write(work / f"data/{i}.txt", f"file {i}")
+    real = client_module.open_stat
+    swapped: list[str] = []
+
+    def swap_then_open(path: str, st: os.stat_result) -> Any:
+        if path.endswith("3.txt") and not swapped:
+            os.link(path, work / "held.txt")  # the stat's inode stays taken
+            os.replace(write(work / "new.txt", "swapped in"), path)
+            swapped.append(path)
+        return real(path, st)
+
+    monkeypatch.setattr(client_module, "open_stat", swap_then_open)
+    art = wandb.Artifact("d", "dataset")
+    art.add_dir(work / "data")
+    with wandb.init(project="p") as run:
+        run.log_artifact(art)
+    assert swapped
+    out = Path(art.download(work / "out"))
+    assert (out / "3.txt").read_text() == "swapped in"  # the careful way read it again
+    assert (out / "2.txt").read_text() == "file 2"
+    art.verify(out)
+
+
+def test_a_small_file_that_grew_since_its_fstat_is_left_to_the_careful_way(
+    work: Path,
+) -> None:
+    from ipyartifacts.store.blobs.local import LocalBlobStore
+
+    blobs = LocalBlobStore(work / "store" / "blobs")
+    target = write(work / "f.bin", b"0123456789")
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        with open(target, "ab") as more:
+            more.write(b"grown")
+        assert blobs.put_small_fd(fd, size, str(target)) is None
+        os.lseek(fd, 0, os.SEEK_SET)
+        digest, stored = blobs.put_small_fd(fd, size + 5, str(target)) or ("", 0)
+    finally:
+        os.close(fd)
+    assert stored == 15
+    assert blobs.path(digest).read_bytes() == b"0123456789grown"

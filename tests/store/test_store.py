@@ -101,16 +101,24 @@ def test_unchanged_files_are_not_reread(work: Path, monkeypatch: pytest.MonkeyPa
 
     reads: list[Path] = []
     real_put, real_hash = LocalBlobStore.put_file, _client.hash_file
+    real_small = LocalBlobStore.put_small_fd
 
     def spy_put(self: LocalBlobStore, source: Path, expected: str | None = None) -> tuple[str, int]:
         reads.append(Path(source))
         return real_put(self, source, expected)
+
+    def spy_small(  # the small-file way: an open fd, read whole
+        self: LocalBlobStore, fd: int, size: int, source: str, expected: str | None = None
+    ) -> tuple[str, int] | None:
+        reads.append(Path(source))
+        return real_small(self, fd, size, source, expected)
 
     def spy_hash(path: str | Path) -> tuple[str, int]:
         reads.append(Path(path))
         return real_hash(path)
 
     monkeypatch.setattr(LocalBlobStore, "put_file", spy_put)
+    monkeypatch.setattr(LocalBlobStore, "put_small_fd", spy_small)
     monkeypatch.setattr(_client, "hash_file", spy_hash)
 
     again = wandb.Artifact("d", "dataset")

@@ -31,9 +31,10 @@ from ipyartifacts.errors import (
 )
 from ipyartifacts.store import chunks as _chunks
 from ipyartifacts.store.blobs import BlobStore, LocalBlobStore
+from ipyartifacts.store.blobs.local import SMALL_FILE
 from ipyartifacts.store.config import StoreLocation, resolve_store
 from ipyartifacts.store.hashing import hash_file
-from ipyartifacts.store.localfiles import check_regular
+from ipyartifacts.store.localfiles import check_regular, open_stat
 from ipyartifacts.store.manifest import Manifest, ManifestEntry
 from ipyartifacts.store.records import RunRecord, VersionRecord
 from ipyartifacts.store.statcache import StatCache
@@ -220,6 +221,45 @@ class Client:
             self._keep_local(digest, path)
         return digest, size
 
+    def _small_limit(self) -> int:
+        """Files below this size are stored by :meth:`_ingest_small` (0: none are)."""
+        if self.remote or not hasattr(self.blobs, "put_small_fd"):
+            return 0
+        return min(SMALL_FILE + 1, self.chunking.threshold)
+
+    def _ingest_small(self, path: str, st: os.stat_result) -> tuple[str, int]:
+        """Store a small regular file just ``stat``-ed, the fast way (local store only).
+
+        One open and ``fstat`` (:func:`~ipyartifacts.store.localfiles.open_stat`), then
+        :meth:`LocalBlobStore.put_small_fd`; anything unusual (a symlink, a swap, an
+        error, a file that grew) goes the careful way, :meth:`_ingest_unknown`, which
+        reports it clearly.
+        """
+        started = time.time_ns()
+        opened = open_stat(path, st)
+        if opened is None:
+            return self._ingest_unknown(Path(path))
+        fd, fst = opened
+        try:
+            stored = self.blobs.put_small_fd(fd, fst.st_size, path)  # type: ignore[attr-defined]
+        except StoreError:
+            raise
+        except OSError as exc:
+            if _is_source_error(exc, Path(path)) or exc.filename is None:
+                stored = None  # a read error: the careful way says what it is
+            else:
+                raise store_io_error(
+                    exc, phase=f"store the bytes of {path!r}", store=str(self.root)
+                ) from exc
+        finally:
+            os.close(fd)
+        if stored is None:
+            return self._ingest_unknown(Path(path))
+        digest, size = stored
+        self.stat_cache.record(fst, digest, started)
+        self._remember_source(digest, path)
+        return digest, size
+
     def _keep_local(self, digest: str, path: Path) -> None:
         """Put a file just uploaded into the local cache: reading it back needs no round trip.
 
@@ -266,15 +306,26 @@ class Client:
             read = self._ingest_unknown if store_bytes else self._digest_unknown
             todo = sum(st.st_size for i in unknown if (st := stats[i]) is not None)
             verb = "Storing" if store_bytes else "Hashing"
-            with (
-                _progress.task(f"{verb} {root.name or root}", len(unknown), todo) as bar,
-                ThreadPoolExecutor(self.io_threads) as pool,
-            ):
-                for i, (digest, size) in zip(
-                    unknown, pool.map(lambda i: read(Path(paths[i])), unknown), strict=True
-                ):
-                    done[i] = (digest, size)
-                    bar.advance(1, size)
+            # Small new files into the local store: inline, a few system calls each (a
+            # pool only adds hand-offs and GIL contention to work that size). The rest
+            # (big files, whose hashing releases the GIL; object stores, a round trip
+            # each) go to the pool.
+            small = self._small_limit() if store_bytes else 0
+            inline = [i for i in unknown if (st := stats[i]) is not None and st.st_size < small]
+            pooled = [
+                i for i in unknown if not ((st := stats[i]) is not None and st.st_size < small)
+            ]
+            with _progress.task(f"{verb} {root.name or root}", len(unknown), todo) as bar:
+                for i in inline:
+                    done[i] = self._ingest_small(paths[i], stats[i])  # type: ignore[arg-type]
+                    bar.advance(1, done[i][1])
+                if pooled:
+                    with ThreadPoolExecutor(self.io_threads) as pool:
+                        for i, (digest, size) in zip(
+                            pooled, pool.map(lambda i: read(Path(paths[i])), pooled), strict=True
+                        ):
+                            done[i] = (digest, size)
+                            bar.advance(1, size)
         self.stat_cache.flush()
         return [(rel, *done[i]) for i, rel in enumerate(files)]
 

@@ -240,6 +240,32 @@ class LocalBlobStore:
             self._write_new(digest, data, f"store the bytes of {str(source)!r}")
         return digest, len(data)
 
+    def put_small_fd(
+        self, fd: int, size: int, source: str, expected: str | None = None
+    ) -> tuple[str, int] | None:
+        """A small file already open (``fd``, ``size`` bytes by its ``fstat``), the fast way.
+
+        What :meth:`_put_small` does with raw system calls and no file object: the whole
+        file in one read (and one more to see its end), a hash, one ``utime`` to find the
+        blob, and for a new one an exclusive create, one write and one rename. None when
+        the file grew past ``size`` since its ``fstat``: the caller stores it the careful
+        way. The caller closes ``fd``.
+        """
+        data = os.read(fd, size + 1)
+        while len(data) <= size:  # a short read: read on until the end (or past size)
+            more = os.read(fd, size + 1 - len(data))
+            if not more:
+                break
+            data += more
+        if len(data) > size:
+            return None
+        digest = hash_bytes(data)
+        if expected is not None and digest != expected:
+            raise _changed(Path(source), expected, digest)
+        if not self.touch(digest, check=True):
+            self._write_new(digest, data, f"store the bytes of {source!r}")
+        return digest, len(data)
+
     def _write_new(self, digest: str, data: bytes, phase: str) -> None:
         """Write a blob this store lacks: temp file (created 0o444), then renamed in."""
         final = self._fspath(digest)
@@ -255,8 +281,10 @@ class LocalBlobStore:
             raise self._error(exc, "create a temporary file", self._tmp_str) from exc
         try:
             try:
-                with os.fdopen(fd, "wb") as dst:
-                    dst.write(data)
+                try:
+                    _write_all(fd, data)
+                finally:
+                    os.close(fd)
                 if folder not in self._dirs:
                     os.makedirs(folder, exist_ok=True)
                     self._dirs.add(folder)
@@ -389,3 +417,10 @@ def _discard(tmp_path: str) -> None:
     """Remove a temporary file; a store that refuses even that keeps it for GC."""
     with contextlib.suppress(OSError):
         os.unlink(tmp_path)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (``os.write`` may write less than it was given)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
