@@ -183,3 +183,33 @@ def test_a_file_below_the_threshold_stays_one_blob(work: Path, store: Path) -> N
 def test_a_malformed_chunk_list_is_refused(body: bytes) -> None:
     with pytest.raises(errors.IntegrityError):
         ChunkList.from_bytes(body, "c" * 64)
+
+
+def test_a_chunk_the_store_refuses_mid_file_fails_the_put_and_stores_no_list(
+    work: Path, store: Path
+) -> None:
+    from ipyartifacts.store.blobs.local import LocalBlobStore
+
+    blobs = LocalBlobStore(work / "side" / "blobs")
+    src = _write_old(work / "big.bin", _random("pipeline", 3 * MIB))
+    stored: list[str] = []
+    real = blobs.put_bytes
+
+    def failing(data: bytes, digest: str | None = None) -> str:
+        if len(stored) == 5:  # the storing thread fails while later chunks are being cut
+            raise errors.StoreIOError("disk on fire", phase="store a chunk", store=blobs.url)
+        stored.append(real(data, digest))
+        return stored[-1]
+
+    blobs.put_bytes = failing  # type: ignore[method-assign]
+    with pytest.raises(errors.StoreIOError, match="disk on fire"):
+        chunks.put_chunked(blobs, src, SMALL)
+    names = {p.name for p in (work / "side" / "blobs").rglob("*") if p.is_file()}
+    assert len(names) == 5  # the five chunks before it, and no chunk list naming the rest
+    assert list((work / "side" / "tmp").iterdir()) == []
+
+    blobs.put_bytes = real  # type: ignore[method-assign]
+    digest, size, key = chunks.put_chunked(blobs, src, SMALL)  # a retry completes it
+    assert (digest, size) == hash_file(src)
+    listing = read_chunk_list(blobs, key)
+    assert b"".join(blobs.path(d).read_bytes() for d, _n in listing.chunks) == src.read_bytes()

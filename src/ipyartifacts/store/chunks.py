@@ -33,6 +33,12 @@ __all__ = ["CHUNK_LIST_FORMAT", "ChunkList", "ChunkParams", "ChunkedReader", "pu
 
 CHUNK_LIST_FORMAT = "ipyartifacts.chunks/1"
 
+# Mapped pages already cut are released every this many bytes (see _release).
+_RELEASE = 32 << 20
+
+# Chunks cut ahead of those being stored, besides one per storing thread (4 MiB each at most).
+_AHEAD = 4
+
 
 @dataclass(frozen=True)
 class ChunkParams:
@@ -114,33 +120,55 @@ def put_chunked(
 ) -> tuple[str, int, str]:
     """Store ``source`` as chunks plus a chunk list; return ``(digest, size, list key)``.
 
-    The file is memory-mapped and read once: each chunk is copied out, hashed (its
-    digest) while the whole-file hash advances over the same bytes in a second thread,
-    and stored only if the store lacks it (an existing chunk is touched). With
-    ``expected``, bytes hashing otherwise raise SourceChangedError before the chunk
+    The file is memory-mapped and read once, in a pipeline: this thread cuts it and
+    copies each chunk out; a second thread advances the whole-file hash over the same
+    bytes; a third (``io_threads`` of them for an object store, whose requests wait on
+    the network) hashes each chunk and stores it only if the store lacks it (an existing
+    chunk is touched). At most ``_AHEAD`` chunks (4 MiB each at most) beyond those being
+    stored wait.
+    With ``expected``, bytes hashing otherwise raise SourceChangedError before the chunk
     list is stored, so no version can name them.
     """
     import mmap
+    from collections import deque
 
     whole = new_hasher()
     chunks: list[tuple[str, int]] = []
-    with open(source, "rb") as f, ThreadPoolExecutor(1) as pool:
+    storers = max(1, int(getattr(blobs, "io_threads", 1)))
+    ahead = _AHEAD + storers
+    with (
+        open(source, "rb") as f,
+        ThreadPoolExecutor(1) as hashing,
+        ThreadPoolExecutor(storers) as storing,
+    ):
         size = os.fstat(f.fileno()).st_size
         if size == 0:
             raise StoreError(f"{str(source)!r} is empty: nothing to chunk.")
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             view = memoryview(mapped)
+            running: Future[None] | None = None
+            stored: deque[Future[tuple[str, int]]] = deque()
             try:
+                released = cut = 0
                 for piece in _cuts(view, params):
                     data = bytes(piece)  # a private copy: both hashes see the same bytes
-                    running = pool.submit(whole.update, data)
-                    digest = hash_bytes(data)
-                    if not blobs.touch(digest, check=True):
-                        blobs.put_bytes(data, digest=digest)  # hashed just above
-                    chunks.append((digest, len(data)))
-                    running.result()
                     del piece
+                    cut += len(data)
+                    if cut - released >= _RELEASE:
+                        released = _release(mapped, released, cut)
+                    if running is not None:
+                        running.result()  # one update queued at a time: memory stays bounded
+                    running = hashing.submit(whole.update, data)
+                    stored.append(storing.submit(_store_chunk, blobs, data))
+                    while len(stored) > ahead:
+                        chunks.append(stored.popleft().result())
+                if running is not None:
+                    running.result()
+                while stored:
+                    chunks.append(stored.popleft().result())
             finally:
+                for pending in stored:
+                    pending.cancel()
                 view.release()
     file_digest = str(whole.hexdigest())
     total = sum(n for _d, n in chunks)
@@ -153,6 +181,28 @@ def put_chunked(
         )
     key = blobs.put_bytes(ChunkList(file_digest, total, tuple(chunks)).to_bytes())
     return file_digest, total, key
+
+
+def _release(mapped: Any, start: int, end: int) -> int:
+    """Drop the mapped pages of ``[start, end)`` from this process (they stay cached).
+
+    The file's pages would otherwise all count as resident: a 1 GiB file logged with a
+    peak RSS of 1.1 GB. Returns where the next release starts (a page boundary).
+    """
+    import mmap
+
+    end -= end % mmap.PAGESIZE
+    if end > start and hasattr(mmap, "MADV_DONTNEED"):
+        mapped.madvise(mmap.MADV_DONTNEED, start, end - start)
+    return max(start, end)
+
+
+def _store_chunk(blobs: BlobStore, data: bytes) -> tuple[str, int]:
+    """Hash one chunk and store it unless the store has it (then it is touched)."""
+    digest = hash_bytes(data)
+    if not blobs.touch(digest, check=True):
+        blobs.put_bytes(data, digest=digest)  # hashed just above
+    return digest, len(data)
 
 
 def touch_chunked(blobs: BlobStore, key: str, *, check: bool = False) -> bool:
