@@ -146,7 +146,7 @@ def put_chunked(
             raise StoreError(f"{str(source)!r} is empty: nothing to chunk.")
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             view = memoryview(mapped)
-            running: Future[None] | None = None
+            running: Future[Any] | None = None
             stored: deque[Future[tuple[str, int]]] = deque()
             try:
                 released = cut = 0
