@@ -189,8 +189,14 @@ def show(fe: Frontend, spec: str, project: str | None = None) -> VersionView:
 def versions(
     fe: Frontend, name: str, type: str | None = None, project: str | None = None
 ) -> VersionsView:
-    api = fe.api(project)
     bare = name.partition(":")[0]
+    if fe.name == "cli":  # a fresh process: answered without SQLAlchemy when it can be
+        from ipyartifacts.frontends.ops_quick import quick_versions
+
+        quick = quick_versions(fe, bare, type, project)
+        if quick is not None:
+            return quick
+    api = fe.api(project)
     found = api.artifacts(type, qualify(bare, project))
     if not found:  # raises the not-found (or wrong type) error, with a hint
         api.artifact(qualify(bare, project), type=type)
