@@ -213,3 +213,21 @@ def test_a_chunk_the_store_refuses_mid_file_fails_the_put_and_stores_no_list(
     assert (digest, size) == hash_file(src)
     listing = read_chunk_list(blobs, key)
     assert b"".join(blobs.path(d).read_bytes() for d, _n in listing.chunks) == src.read_bytes()
+
+
+def test_a_chunk_list_of_other_bytes_is_refused_on_fetch(work: Path, store: Path) -> None:
+    """A fetch trusts each verified chunk instead of rehashing the whole file, so the list
+    must be the one the file was logged as: its file digest and size are checked."""
+    import dataclasses
+
+    from ipyartifacts.core.download import place_entries
+
+    one = _log(_write_old(work / "one.bin", _random("one", 3 * MIB)), "one")
+    other = _log(_write_old(work / "other.bin", _random("other", 3 * MIB + 7)), "other")
+    entry = one.manifest["one.bin"]
+    swapped = dataclasses.replace(entry, chunks=other.manifest["other.bin"].chunks)
+    with pytest.raises(errors.IntegrityError, match="corrupt"):
+        place_entries(get_client(), [swapped], work / "out")
+    assert not (work / "out" / "one.bin").exists()
+    assert place_entries(get_client(), [entry], work / "fine") == 1
+    assert (work / "fine" / "one.bin").read_bytes() == (work / "one.bin").read_bytes()

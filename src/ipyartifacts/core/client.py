@@ -32,6 +32,7 @@ from ipyartifacts.errors import (
 from ipyartifacts.store import chunks as _chunks
 from ipyartifacts.store.blobs import BlobStore, LocalBlobStore
 from ipyartifacts.store.blobs.local import SMALL_FILE
+from ipyartifacts.store.chunks import ChunkList
 from ipyartifacts.store.config import StoreLocation, resolve_store
 from ipyartifacts.store.hashing import hash_file
 from ipyartifacts.store.localfiles import check_regular, open_stat
@@ -627,6 +628,31 @@ class Client:
                 "it was moved to quarantine/; log the files again to repair it.",
                 digest=digest,
             ) from exc
+
+    def open_listed_chunks(self, entry: ManifestEntry) -> tuple[BinaryIO, ChunkList] | None:
+        """A chunked file's bytes, by the chunk list its manifest entry names, and that list.
+
+        Every link is verified: the manifest by its digest, the list by its key, each chunk
+        by its digest as it is read (a bad one is quarantined). The list was written from
+        the very bytes the file's digest was computed over, so a reader that checks the
+        list's file digest and size needs no second, whole-file hash. None for a file that
+        is not chunked.
+        """
+        if entry.chunks is None or entry.ref is not None:
+            return None
+        listing = _chunks.read_chunk_list(self.blobs, entry.chunks)
+        reader = io.BufferedReader(_chunks.ChunkedReader(self.blobs, listing), 1 << 20)
+        return reader, listing
+
+    def small_blob_reader(self, entry: ManifestEntry) -> Callable[[], bytes] | None:
+        """A reader of a small local blob's bytes whole (``LocalBlobStore.read_small``),
+        or None where :meth:`open_blob` is the way (object stores, chunked files)."""
+        if self.remote or entry.size > SMALL_FILE or entry.digest in self._chunked:
+            return None
+        blobs = self.blobs
+        if not isinstance(blobs, LocalBlobStore):
+            return None
+        return functools.partial(blobs.read_small, entry.digest, entry.size)
 
     def prefetch_blob(self, digest: str) -> None:
         """Fetch a remote blob into the local cache (verified) if it is not there yet."""

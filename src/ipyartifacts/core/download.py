@@ -10,15 +10,14 @@ removed or read outside the root, even while someone swaps folders for symlinks.
 from __future__ import annotations
 
 import contextlib
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from ipyartifacts.core import progress as _progress
 from ipyartifacts.errors import ArtifactStateError, IntegrityError, VerificationError
-from ipyartifacts.store.hashing import iter_chunks, new_hasher
+from ipyartifacts.store.hashing import hash_bytes, iter_chunks, new_hasher
 from ipyartifacts.store.manifest import Manifest, ManifestEntry
 from ipyartifacts.store.paths import validate_logical_path
 from ipyartifacts.store.placement import Opened, Placer
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["place_entries", "remove_extra", "verify_dir"]
 
 _T = TypeVar("_T")
-_WINDOW = 64  # files in flight: bounds memory and how much runs on after an error
 _OVERLAP_HASH = 8 << 20  # files this big hash in a second thread while they are copied
 _AHEAD_BYTES = 256 << 20  # fetched into the cache but not placed yet, at most
 
@@ -102,10 +100,9 @@ def place_entries(
                     _copy_verified(client, entry, placer)
                     bar.advance(1, entry.size)
                     written += 1
-        else:  # local blobs: placed by a few threads
-            for entry, outcome in zip(
-                entries, _each(place, entries, client.io_threads), strict=True
-            ):
+        else:  # local blobs: placed inline (a few system calls each; see docs/design.md)
+            for entry in entries:
+                outcome = place(entry)
                 if outcome < 0:
                     references.append(entry)
                     continue
@@ -120,25 +117,6 @@ def place_entries(
             bar.advance(len(references), sum(e.size for e in references))
     client.stat_cache.flush()
     return written
-
-
-def _each(fn: Callable[[_T], int], items: list[_T], threads: int) -> Iterator[int]:
-    """``fn`` over ``items`` in order, by a few threads (file I/O and BLAKE3 release the
-    GIL), at most ``_WINDOW`` ahead of the caller; the first error stops the rest."""
-    if threads < 2 or len(items) < 8:
-        yield from map(fn, items)
-        return
-    pool = ThreadPoolExecutor(threads)
-    try:
-        ahead: deque[Future[int]] = deque()
-        for item in items:
-            ahead.append(pool.submit(fn, item))
-            if len(ahead) >= _WINDOW:
-                yield ahead.popleft().result()
-        while ahead:
-            yield ahead.popleft().result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Prefetch:
@@ -201,7 +179,29 @@ class _Prefetch:
 
 
 def _copy_verified(client: Client, entry: ManifestEntry, placer: Placer) -> None:
+    small = client.small_blob_reader(entry)
+
     def fill(out: BinaryIO) -> None:
+        if small is not None:  # read whole, checked before a byte is written
+            data = small()
+            digest = hash_bytes(data)
+            if digest != entry.digest or len(data) != entry.size:
+                corrupt(f"{digest[:12]}... ({len(data)} bytes)")
+            out.write(data)
+            return
+        listed = client.open_listed_chunks(entry)
+        if listed is not None:  # each chunk verified as it is read: no whole-file rehash
+            src, listing = listed
+            with src:
+                if (listing.digest, listing.size) != (entry.digest, entry.size):
+                    corrupt(f"a chunk list of {listing.digest[:12]}... ({listing.size} bytes)")
+                copied = 0
+                for chunk in iter_chunks(src):
+                    out.write(chunk)
+                    copied += len(chunk)
+            if copied != entry.size:
+                corrupt(f"{copied} bytes, not {entry.size}")
+            return
         hasher = new_hasher()
         with client.open_blob(entry.digest) as src:
             if entry.size < _OVERLAP_HASH:
@@ -212,16 +212,20 @@ def _copy_verified(client: Client, entry: ManifestEntry, placer: Placer) -> None
                 _copy_hashing_aside(src, out, hasher)
         digest = hasher.hexdigest()
         if digest != entry.digest:
-            client.blobs.quarantine(entry.digest)
-            dest = placer.root.joinpath(*entry.path.split("/"))
-            raise IntegrityError(
-                f"Stored bytes of {entry.path!r} are corrupt: expected digest "
-                f"{entry.digest[:12]}..., read {digest[:12]}.... Nothing was written to "
-                f"{str(dest)!r}; the bad blob was moved to quarantine. Log the file again "
-                "to repair the store.",
-                digest=entry.digest,
-                path=entry.path,
-            )
+            corrupt(f"{digest[:12]}...")
+
+    def corrupt(found: str) -> None:
+        """Quarantine the blob and refuse: ``found`` says what was read instead."""
+        client.blobs.quarantine(entry.digest)
+        dest = placer.root.joinpath(*entry.path.split("/"))
+        raise IntegrityError(
+            f"Stored bytes of {entry.path!r} are corrupt: expected digest "
+            f"{entry.digest[:12]}..., read {found}. Nothing was written to "
+            f"{str(dest)!r}; the bad blob was moved to quarantine. Log the file again "
+            "to repair the store.",
+            digest=entry.digest,
+            path=entry.path,
+        )
 
     placer.write(entry.path, fill)
 

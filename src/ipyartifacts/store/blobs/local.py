@@ -251,12 +251,7 @@ class LocalBlobStore:
         the file grew past ``size`` since its ``fstat``: the caller stores it the careful
         way. The caller closes ``fd``.
         """
-        data = os.read(fd, size + 1)
-        while len(data) <= size:  # a short read: read on until the end (or past size)
-            more = os.read(fd, size + 1 - len(data))
-            if not more:
-                break
-            data += more
+        data = _read_upto(fd, size + 1)
         if len(data) > size:
             return None
         digest = hash_bytes(data)
@@ -307,12 +302,27 @@ class LocalBlobStore:
         try:
             return open(self.path(digest), "rb")
         except FileNotFoundError as exc:
-            raise ArtifactNotFoundError(
-                f"Blob {digest[:12]}... is missing from the store at {str(self.root)!r}. "
-                "It may have been deleted by hand or garbage-collected; log the files again "
-                "to restore it.",
-                name=digest,
-            ) from exc
+            raise self._missing(digest) from exc
+
+    def read_small(self, digest: str, size: int) -> bytes:
+        """The bytes of a small blob expected to be ``size`` long, with raw system calls:
+        one open, one read and one more that sees the end (or that it is longer)."""
+        try:
+            fd = os.open(self._fspath(digest), os.O_RDONLY | _CLOEXEC)
+        except FileNotFoundError as exc:
+            raise self._missing(digest) from exc
+        try:
+            return _read_upto(fd, size + 1)
+        finally:
+            os.close(fd)
+
+    def _missing(self, digest: str) -> ArtifactNotFoundError:
+        return ArtifactNotFoundError(
+            f"Blob {digest[:12]}... is missing from the store at {str(self.root)!r}. "
+            "It may have been deleted by hand or garbage-collected; log the files again "
+            "to restore it.",
+            name=digest,
+        )
 
     def quarantine(self, digest: str) -> None:
         self.quarantine_dir.mkdir(exist_ok=True)
@@ -424,3 +434,15 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def _read_upto(fd: int, limit: int) -> bytes:
+    """Read ``fd`` to its end or to ``limit`` bytes, whichever comes first (a read of a
+    regular file may return less than asked: read on)."""
+    data = os.read(fd, limit)
+    while data and len(data) < limit:
+        more = os.read(fd, limit - len(data))
+        if not more:
+            break
+        data += more
+    return data
