@@ -305,11 +305,11 @@ def test_open_stat_opens_only_the_regular_file_its_stat_saw(work: Path) -> None:
 def test_a_file_swapped_after_its_stat_is_logged_as_what_was_read(
     work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ipyartifacts.core.client as client_module
+    import ipyartifacts.core.ingest as ingest_module
 
     for i in range(5):
         write(work / f"data/{i}.txt", f"file {i}")
-    real = client_module.open_stat
+    real = ingest_module.open_stat
     swapped: list[str] = []
 
     def swap_then_open(path: str, st: os.stat_result) -> Any:
@@ -319,7 +319,7 @@ def test_a_file_swapped_after_its_stat_is_logged_as_what_was_read(
             swapped.append(path)
         return real(path, st)
 
-    monkeypatch.setattr(client_module, "open_stat", swap_then_open)
+    monkeypatch.setattr(ingest_module, "open_stat", swap_then_open)
     art = wandb.Artifact("d", "dataset")
     art.add_dir(work / "data")
     with wandb.init(project="p") as run:

@@ -12,7 +12,7 @@ import pytest
 
 import ipyartifacts as wandb
 from ipyartifacts import errors
-from ipyartifacts.core import client as _client
+from ipyartifacts.core import ingest as _ingest
 from ipyartifacts.core.client import get_client
 from ipyartifacts.store.blobs import BlobStore, LocalBlobStore
 from ipyartifacts.store.catalog.migrations import MIGRATIONS
@@ -100,7 +100,7 @@ def test_unchanged_files_are_not_reread(work: Path, monkeypatch: pytest.MonkeyPa
     run.log_artifact(first)
 
     reads: list[Path] = []
-    real_put, real_hash = LocalBlobStore.put_file, _client.hash_file
+    real_put, real_hash = LocalBlobStore.put_file, _ingest.hash_file
     real_small = LocalBlobStore.put_small_fd
 
     def spy_put(self: LocalBlobStore, source: Path, expected: str | None = None) -> tuple[str, int]:
@@ -119,7 +119,7 @@ def test_unchanged_files_are_not_reread(work: Path, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(LocalBlobStore, "put_file", spy_put)
     monkeypatch.setattr(LocalBlobStore, "put_small_fd", spy_small)
-    monkeypatch.setattr(_client, "hash_file", spy_hash)
+    monkeypatch.setattr(_ingest, "hash_file", spy_hash)
 
     again = wandb.Artifact("d", "dataset")
     again.add_dir(work / "data")
