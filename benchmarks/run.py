@@ -125,7 +125,8 @@ for path in files(sys.argv[1]):
 """
 )
 
-FLOOR_CAS = (
+# Both writing floors: each file read whole and hashed, then written (below) into dst.
+_FLOOR_READ = (
     _FLOOR_FILES
     + """
 src, dst = sys.argv[1], sys.argv[2]
@@ -134,7 +135,12 @@ for path in files(src):
     with open(path, "rb") as f:
         data = f.read()
     d = blake3.blake3(data).hexdigest()
-    if d[:2] not in made:
+"""
+)
+
+FLOOR_CAS = (
+    _FLOOR_READ
+    + """    if d[:2] not in made:
         os.makedirs(os.path.join(dst, d[:2]), exist_ok=True); made.add(d[:2])
     with open(os.path.join(dst, d[:2], d[2:]), "wb") as out:
         out.write(data)
@@ -145,15 +151,8 @@ for path in files(src):
 # fetch must recreate it; on ext4 here, files in 20 folders of 500 cost more to create
 # than in 256 fan-out folders: `cp -r` of the tree is slower than FLOOR_CAS).
 FLOOR_PLACE = (
-    _FLOOR_FILES
-    + """
-src, dst = sys.argv[1], sys.argv[2]
-made = set()
-for path in files(src):
-    with open(path, "rb") as f:
-        data = f.read()
-    blake3.blake3(data).hexdigest()
-    rel = os.path.basename(path) if os.path.isfile(src) else os.path.relpath(path, src)
+    _FLOOR_READ
+    + """    rel = os.path.basename(path) if os.path.isfile(src) else os.path.relpath(path, src)
     out_path = os.path.join(dst, rel)
     folder = os.path.dirname(out_path)
     if folder not in made:

@@ -366,10 +366,10 @@ class Client(Ingesting):
     def small_blob_reader(self, entry: ManifestEntry) -> Callable[[], bytes] | None:
         """A reader of a small local blob's bytes whole (``LocalBlobStore.read_small``),
         or None where :meth:`open_blob` is the way (object stores, chunked files)."""
-        if self.remote or entry.size > SMALL_FILE or entry.digest in self._chunked:
-            return None
         blobs = self.blobs
-        if not isinstance(blobs, LocalBlobStore):
+        if not isinstance(blobs, LocalBlobStore) or entry.size > SMALL_FILE:
+            return None
+        if entry.digest in self._chunked:  # a small threshold can chunk a small file
             return None
         return functools.partial(blobs.read_small, entry.digest, entry.size)
 

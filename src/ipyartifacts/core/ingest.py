@@ -166,7 +166,7 @@ class Ingesting:
 
     def _small_limit(self) -> int:
         """Files below this size are stored by :meth:`_ingest_small` (0: none are)."""
-        if self.remote or not hasattr(self.blobs, "put_small_fd"):
+        if not hasattr(self.blobs, "put_small_fd"):  # the local blob store's fast way
             return 0
         return min(SMALL_FILE + 1, self.chunking.threshold)
 
@@ -254,10 +254,11 @@ class Ingesting:
             # (big files, whose hashing releases the GIL; object stores, a round trip
             # each) go to the pool.
             small = self._small_limit() if store_bytes else 0
-            inline = [i for i in unknown if (st := stats[i]) is not None and st.st_size < small]
-            pooled = [
-                i for i in unknown if not ((st := stats[i]) is not None and st.st_size < small)
-            ]
+            inline: list[int] = []
+            pooled: list[int] = []
+            for i in unknown:
+                st = stats[i]
+                (inline if st is not None and st.st_size < small else pooled).append(i)
             with _progress.task(f"{verb} {root.name or root}", len(unknown), todo) as bar:
                 for i in inline:
                     done[i] = self._ingest_small(paths[i], stats[i])  # type: ignore[arg-type]

@@ -233,9 +233,13 @@ class LocalBlobStore:
         data = src.read(SMALL_FILE + 1)
         if len(data) > SMALL_FILE:  # it grew since its stat: stream the rest after it
             return self._put_stream(source, src, expected, head=data)
+        return self._store_read(data, source, expected)
+
+    def _store_read(self, data: bytes, source: str | Path, expected: str | None) -> tuple[str, int]:
+        """Store the whole bytes of ``source`` just read: hashed, and written if new."""
         digest = hash_bytes(data)
         if expected is not None and digest != expected:
-            raise _changed(source, expected, digest)
+            raise _changed(Path(source), expected, digest)
         if not self.touch(digest, check=True):
             self._write_new(digest, data, f"store the bytes of {str(source)!r}")
         return digest, len(data)
@@ -254,12 +258,7 @@ class LocalBlobStore:
         data = _read_upto(fd, size + 1)
         if len(data) > size:
             return None
-        digest = hash_bytes(data)
-        if expected is not None and digest != expected:
-            raise _changed(Path(source), expected, digest)
-        if not self.touch(digest, check=True):
-            self._write_new(digest, data, f"store the bytes of {source!r}")
-        return digest, len(data)
+        return self._store_read(data, source, expected)
 
     def _write_new(self, digest: str, data: bytes, phase: str) -> None:
         """Write a blob this store lacks: temp file (created 0o444), then renamed in."""
