@@ -143,7 +143,9 @@ def test_a_planted_symlink_at_an_intermediate_folder_is_refused(
     (root / "sub").symlink_to(outside, target_is_directory=True)
     with pytest.raises(errors.InvalidPathError, match="symbolic link") as info:
         wide.download(root)
-    assert info.value.path == "sub/d0/f0000.txt"
+    # Two workers place the two halves: the first of them to meet the link reports it.
+    assert info.value.path.startswith("sub/d"), info.value.path
+    assert f"{str(root / 'sub')!r} is a symbolic link" in str(info.value)
     assert "outside the download root" in str(info.value)
     assert everything_under(outside) == [], "nothing (not even a temp file) written through it"
 
@@ -338,3 +340,52 @@ def test_the_path_based_fallback_refuses_the_same_links(
     with pytest.raises(errors.InvalidPathError, match="symbolic link"):
         wide.download(other)
     assert everything_under(outside) == []
+
+
+def test_a_folder_the_placer_made_is_not_searched_but_still_never_followed(
+    tmp_path: Path,
+) -> None:
+    from ipyartifacts.store.placement import Placer
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep")
+    (tmp_path / "root" / "old").mkdir(parents=True)
+    with Placer(tmp_path / "root") as placer:
+        assert not placer.made("top.txt"), "the root was there before"
+        assert not placer.made("old/x.txt"), "and so was old/"
+        placer.write("new/a.txt", lambda out: out.write(b"a"))
+        assert placer.made("new/b.txt"), "new/ was made by this placer"
+        # Someone racing the download plants a link, and a folder, where files go next.
+        os.symlink(outside, tmp_path / "root" / "new" / "b.txt")
+        (tmp_path / "root" / "new" / "c.txt").mkdir()
+        placer.write("new/b.txt", lambda out: out.write(b"b"))
+        with pytest.raises(errors.InvalidPathError, match="in the way"):
+            placer.write("new/c.txt", lambda out: out.write(b"c"))
+        # In a folder that was there before, the link is looked for, and refused.
+        os.symlink(outside, tmp_path / "root" / "old" / "x.txt")
+        with pytest.raises(errors.InvalidPathError, match="symbolic link"):
+            placer.write("old/x.txt", lambda out: out.write(b"x"))
+    assert outside.read_text() == "keep", "the link was replaced, never written through"
+    assert not (tmp_path / "root" / "new" / "b.txt").is_symlink()
+    assert (tmp_path / "root" / "new" / "b.txt").read_bytes() == b"b"
+    assert sorted(p.name for p in (tmp_path / "root" / "new").iterdir()) == [
+        "a.txt",
+        "b.txt",
+        "c.txt",
+    ], "no temp file is left behind by the refusal"
+
+
+def test_a_held_folder_outlives_its_eviction_and_is_closed_after(tmp_path: Path) -> None:
+    from ipyartifacts.store import placement
+
+    with placement.Placer(tmp_path / "root") as placer:
+        with placer.folder(["held"], "held/x", create=True) as held:
+            for i in range(placement.FD_CACHE_SIZE + 10):  # evicts held/ from the cache
+                placer.write(f"f{i}/x.txt", lambda out: out.write(b"x"))
+            if isinstance(held, int):  # still open: a file is created through it
+                fd = os.open("x", os.O_WRONLY | os.O_CREAT, 0o666, dir_fd=held)
+                os.close(fd)
+        assert (tmp_path / "root" / "held" / "x").exists()
+        if isinstance(held, int):
+            with pytest.raises(OSError, match="Bad file descriptor"):  # closed by its last user
+                os.fstat(held)

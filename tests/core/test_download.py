@@ -146,3 +146,45 @@ def test_corrupt_blob_is_detected_and_never_copied(
 def test_blobs_are_read_only_on_disk(logged: wandb.Artifact, store: Path) -> None:
     digest = logged.manifest["a.txt"].digest
     assert blob_file(store, digest).stat().st_mode & 0o222 == 0
+
+
+def _many(work: Path, n: int = 600) -> wandb.Artifact:
+    """Enough files in several folders for two placing workers (download._halves)."""
+    for i in range(n):
+        write(work / "many" / f"d{i // 100}" / f"f{i:04}.txt", f"payload {i}\n")
+    run = wandb.init(project="p")
+    art = wandb.Artifact("many", "dataset")
+    art.add_dir(work / "many")
+    return run.log_artifact(art)
+
+
+def test_two_workers_place_every_file_and_report_each_once(work: Path) -> None:
+    from ipyartifacts.core import download
+    from ipyartifacts.core.progress import reporting
+    from tests.core.test_progress import Recorder
+
+    art = _many(work)
+    assert len(list(art.manifest)) >= download._LOCAL_PARALLEL_MIN
+    first, second = download._halves(list(art.manifest))
+    assert first[-1].path.rpartition("/")[0] != second[0].path.rpartition("/")[0]
+    recorder = Recorder()
+    with reporting(recorder):
+        art.download(work / "out")
+    (task,) = recorder.tasks
+    assert task["done"] == [600, art.size]
+    for i in range(600):
+        assert (work / "out" / f"d{i // 100}" / f"f{i:04}.txt").read_text() == f"payload {i}\n"
+    art.verify(work / "out")
+
+
+def test_a_corrupt_blob_in_the_second_half_stops_both_workers(work: Path, store: Path) -> None:
+    art = _many(work)
+    last = max(art.manifest, key=lambda e: e.path)
+    blob = blob_file(store, last.digest)
+    blob.chmod(0o644)
+    blob.write_bytes(b"evil")
+    with pytest.raises(errors.IntegrityError, match="corrupt"):
+        art.download(work / "out")
+    assert not (work / "out" / last.path).exists()
+    leftovers = list((work / "out").rglob(".ipa-*"))
+    assert leftovers == [], "no temp file is left by either worker"

@@ -348,7 +348,9 @@ class Client(Ingesting):
                 digest=digest,
             ) from exc
 
-    def open_listed_chunks(self, entry: ManifestEntry) -> tuple[BinaryIO, ChunkList] | None:
+    def open_listed_chunks(
+        self, entry: ManifestEntry
+    ) -> tuple[_chunks.ChunkedReader, ChunkList] | None:
         """A chunked file's bytes, by the chunk list its manifest entry names, and that list.
 
         Every link is verified: the manifest by its digest, the list by its key, each chunk
@@ -360,8 +362,7 @@ class Client(Ingesting):
         if entry.chunks is None or entry.ref is not None:
             return None
         listing = _chunks.read_chunk_list(self.blobs, entry.chunks)
-        reader = io.BufferedReader(_chunks.ChunkedReader(self.blobs, listing), 1 << 20)
-        return reader, listing
+        return _chunks.ChunkedReader(self.blobs, listing), listing
 
     def small_blob_reader(self, entry: ManifestEntry) -> Callable[[], bytes] | None:
         """A reader of a small local blob's bytes whole (``LocalBlobStore.read_small``),

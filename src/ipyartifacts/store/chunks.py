@@ -263,6 +263,17 @@ class ChunkedReader(io.RawIOBase):
         self._buffer = memoryview(data)
         return True
 
+    def verified_chunks(self) -> Iterator[bytes]:
+        """The remaining chunks, each verified, as read (no copy into a caller's buffer)."""
+        if self._buffer:
+            yield bytes(self._buffer)
+            self._buffer = memoryview(b"")
+        while self._next():
+            data = self._buffer.obj
+            self._buffer = memoryview(b"")
+            assert isinstance(data, bytes)
+            yield data
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)

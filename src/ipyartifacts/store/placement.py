@@ -8,8 +8,11 @@ relative to its parent's descriptor with ``O_DIRECTORY | O_NOFOLLOW`` (created w
 descriptor, and removals unlink relative to it. No component is ever resolved by name
 again, so a symlink (or a file) in the way is refused, never followed.
 
-Descriptors of the folders opened during one download are cached (a small LRU), so a
-10,000-file version does not re-walk every component per file. Platforms without
+Descriptors of the folders opened during one download are cached (a small LRU, each
+entry counted while in use so that it is closed only once nobody holds it), so a
+10,000-file version does not re-walk every component, nor duplicate a descriptor, per
+file. A placer remembers which folders it made itself: a file in one of those was not
+there before this download, so it is not looked for first. Platforms without
 ``dir_fd`` support (Windows) use a path-based fallback making the same checks, which is
 not race-free but refuses the same trees.
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import secrets
 import stat
@@ -29,7 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from ipyartifacts.errors import InvalidPathError
 from ipyartifacts.store.hashing import CHUNK_SIZE, new_hasher
@@ -37,7 +41,7 @@ from ipyartifacts.store.hashing import CHUNK_SIZE, new_hasher
 if TYPE_CHECKING:
     from ipyartifacts.store.statcache import StatCache
 
-__all__ = ["HAVE_DIR_FD", "TEMP_PREFIX", "Kind", "Opened", "Placer"]
+__all__ = ["HAVE_DIR_FD", "TEMP_PREFIX", "Kind", "Opened", "Placer", "Sink"]
 
 TEMP_PREFIX = ".ipa-"  # temp files; skipped when a root is listed
 FD_CACHE_SIZE = 64  # folder descriptors kept open per placer (well below any fd limit)
@@ -97,6 +101,40 @@ def _close(folder: Handle) -> None:
         os.close(folder)
 
 
+class Sink(Protocol):
+    """Where :meth:`Placer.write`'s ``fill`` writes the bytes."""
+
+    def write(self, data: bytes | memoryview, /) -> int: ...
+
+
+class _RawSink:
+    """Writes straight to a descriptor: no buffer, none of a file object's set-up calls
+    (``fstat``, ``isatty``, ``lseek``), which cost more than writing a small file."""
+
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def write(self, data: bytes | memoryview, /) -> int:
+        view = memoryview(data)
+        while view:  # os.write may write less than it was given
+            view = view[os.write(self.fd, view) :]
+        return len(data)
+
+
+class _Folder:
+    """A cached folder: its handle, how many blocks hold it, and whether this placer made it."""
+
+    __slots__ = ("evicted", "handle", "made", "users")
+
+    def __init__(self, handle: Handle, made: bool) -> None:
+        self.handle = handle
+        self.made = made
+        self.users = 0
+        self.evicted = False
+
+
 @dataclass(frozen=True)
 class Opened:
     """A file opened under a root (never through a link), with its ``fstat``."""
@@ -150,15 +188,24 @@ class Placer:
 
     def __init__(self, root: Path, *, create: bool = True, use_fds: bool | None = None) -> None:
         self.root = root
+        made = False
         if create:
-            root.mkdir(parents=True, exist_ok=True)
+            try:
+                root.mkdir(parents=True)
+                made = True
+            except FileExistsError:
+                pass
         self._fds = HAVE_DIR_FD if use_fds is None else use_fds
         # The root itself is the caller's choice: opened once, links in its own path allowed.
-        self._top: Handle = (
-            os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC) if self._fds else Path(root)
+        self._top = _Folder(
+            os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC) if self._fds else Path(root), made
         )
-        self._cache: OrderedDict[tuple[str, ...], Handle] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, ...], _Folder] = OrderedDict()
         self._lock = threading.Lock()
+        # Temp names: unique per placer and process without a random draw per file (the
+        # exclusive create below is what makes each one safe).
+        self._temp = f"{TEMP_PREFIX}{secrets.token_hex(5)}-"
+        self._count = itertools.count()
 
     def __enter__(self) -> Placer:
         return self
@@ -168,10 +215,10 @@ class Placer:
 
     def close(self) -> None:
         with self._lock:
-            for handle in self._cache.values():
-                _close(handle)
+            for folder in self._cache.values():
+                _close(folder.handle)
             self._cache.clear()
-            _close(self._top)
+            _close(self._top.handle)
 
     # -- folders ------------------------------------------------------------------------
 
@@ -208,10 +255,11 @@ class Placer:
 
     def _step(
         self, folder: Handle, name: str, parts: list[str], logical: str, create: bool
-    ) -> Handle | None:
+    ) -> _Folder | None:
+        made = False
         for _ in range(16):  # a component can vanish between mkdir and open; try again
             try:
-                return _open_dir(folder, name)
+                return _Folder(_open_dir(folder, name), made)
             except FileNotFoundError:
                 if not create:
                     return None
@@ -220,8 +268,9 @@ class Placer:
                         os.mkdir(name, 0o777, dir_fd=folder)
                     else:
                         os.mkdir(folder / name, 0o777)
+                    made = True
                 except FileExistsError:
-                    pass
+                    made = False
                 except FileNotFoundError as exc:  # the parent itself was removed meanwhile
                     raise self._changed(parts[:-1], logical) from exc
             except OSError as exc:
@@ -242,33 +291,51 @@ class Placer:
     def folder(self, parts: list[str], logical: str, create: bool) -> Iterator[Handle | None]:
         """The folder ``parts`` under the root (None when missing and not ``create``).
 
-        Yields a handle of its own (a duplicated descriptor), valid for the block even if
-        the cache evicts that folder meanwhile from another thread.
+        The handle stays valid for the block even if another thread makes the cache
+        evict that folder meanwhile: it is closed when its last user is done.
         """
-        key = tuple(parts)
         with self._lock:
-            depth = len(key)
-            while depth and key[:depth] not in self._cache:
-                depth -= 1
-            handle: Handle | None = self._cache[key[:depth]] if depth else self._top
-            if depth:
-                self._cache.move_to_end(key[:depth])
-            for i in range(depth, len(key)):
-                assert handle is not None
-                found = self._step(handle, key[i], list(key[: i + 1]), logical, create)
-                if found is None:
-                    handle = None
-                    break
-                handle = found
-                self._cache[key[: i + 1]] = handle
-                if len(self._cache) > FD_CACHE_SIZE:
-                    _close(self._cache.popitem(last=False)[1])
-            own = os.dup(handle) if isinstance(handle, int) else handle
+            held = self._find(tuple(parts), logical, create)
+            if held is not None:
+                held.users += 1
         try:
-            yield own
+            yield None if held is None else held.handle
         finally:
-            if own is not None:
-                _close(own)
+            if held is not None:
+                with self._lock:
+                    held.users -= 1
+                    if held.evicted and not held.users:
+                        _close(held.handle)
+
+    def _find(self, key: tuple[str, ...], logical: str, create: bool) -> _Folder | None:
+        """The cached (or newly opened) folder ``key``; the caller holds the lock."""
+        depth = len(key)
+        while depth and key[:depth] not in self._cache:
+            depth -= 1
+        found = self._cache[key[:depth]] if depth else self._top
+        if depth:
+            self._cache.move_to_end(key[:depth])
+        for i in range(depth, len(key)):
+            step = self._step(found.handle, key[i], list(key[: i + 1]), logical, create)
+            if step is None:
+                return None
+            found = step
+            self._cache[key[: i + 1]] = found
+            if len(self._cache) > FD_CACHE_SIZE:
+                old = self._cache.popitem(last=False)[1]
+                if old.users:
+                    old.evicted = True  # closed by its last user
+                else:
+                    _close(old.handle)
+        return found
+
+    def made(self, logical: str) -> bool:
+        """Whether the folder of ``logical`` was made by this placer (so ``logical`` was not
+        there before it), as far as the folder cache remembers."""
+        key = tuple(logical.split("/")[:-1])
+        with self._lock:
+            folder = self._cache.get(key) if key else self._top
+            return folder is not None and folder.made
 
     # -- files --------------------------------------------------------------------------
 
@@ -309,18 +376,21 @@ class Placer:
                     return None
                 raise
 
-    def write(self, logical: str, fill: Callable[[BinaryIO], None]) -> None:
+    def write(self, logical: str, fill: Callable[[Sink], None]) -> None:
         """Create ``logical`` whole: ``fill`` writes a temp file, which is then renamed.
 
         If ``fill`` raises, nothing is placed and the temp file is removed; an existing
-        file is replaced, a link or folder in the way is refused.
+        file is replaced, a link or folder in the way is refused (in a folder this
+        placer made, only someone racing it can put one there: a link is then replaced,
+        never followed, and a folder refused by the rename itself).
         """
         parts = logical.split("/")
         name = parts[-1]
         with self.folder(parts[:-1], logical, create=True) as folder:
             assert folder is not None
+            made = self.made(logical)
             while True:
-                tmp = f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+                tmp = f"{self._temp}{next(self._count):x}"
                 try:
                     fd = _open(folder, tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
                     break
@@ -329,12 +399,15 @@ class Placer:
                 except FileNotFoundError as exc:  # the folder was removed meanwhile
                     raise self._changed(parts[:-1], logical) from exc
             try:
-                with os.fdopen(fd, "wb") as out:
-                    fill(out)
-                with contextlib.suppress(FileNotFoundError):
-                    st = _lstat(folder, name)
-                    if _is_link(st) or stat.S_ISDIR(st.st_mode):
-                        raise self._refusal(folder, name, parts, logical)
+                try:
+                    fill(_RawSink(fd))
+                finally:
+                    os.close(fd)
+                if not made:
+                    with contextlib.suppress(FileNotFoundError):
+                        st = _lstat(folder, name)
+                        if _is_link(st) or stat.S_ISDIR(st.st_mode):
+                            raise self._refusal(folder, name, parts, logical)
                 try:
                     if isinstance(folder, int):
                         os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
@@ -342,6 +415,8 @@ class Placer:
                         os.replace(folder / tmp, folder / name)
                 except FileNotFoundError as exc:
                     raise self._changed(parts[:-1], logical) from exc
+                except IsADirectoryError as exc:
+                    raise self._refusal(folder, name, parts, logical) from exc
             except BaseException:
                 with contextlib.suppress(OSError):
                     self._unlink(folder, tmp)
@@ -374,7 +449,7 @@ class Placer:
         Links are listed as ``"link"`` and never descended into.
         """
         found: dict[str, Kind] = {}
-        self._list(self._top, "", found)
+        self._list(self._top.handle, "", found)
         return dict(sorted(found.items()))
 
     def _list(self, folder: Handle, prefix: str, found: dict[str, Kind]) -> None:
@@ -409,7 +484,7 @@ class Placer:
 
     def prune(self) -> None:
         """Remove empty folders under the root (deepest first); the root stays."""
-        self._prune(self._top)
+        self._prune(self._top.handle)
 
     def _prune(self, folder: Handle) -> None:
         with os.scandir(folder) as it:

@@ -29,7 +29,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -45,7 +45,7 @@ from ipyartifacts.store.paths import join_logical, validate_logical_path
 
 if TYPE_CHECKING:
     from ipyartifacts.core.client import Client
-    from ipyartifacts.store.placement import Opened, Placer
+    from ipyartifacts.store.placement import Opened, Placer, Sink
 
 __all__ = [
     "DEFAULT_MAX_OBJECTS",
@@ -435,7 +435,7 @@ def _check_etag(entry: ManifestEntry, etag: str | None) -> None:
 def _write_verified(entry: ManifestEntry, placer: Placer, chunks: Iterator[bytes]) -> None:
     """Stream ``chunks`` to a temp file in place; rename only if size and digest match."""
 
-    def fill(out: BinaryIO) -> None:
+    def fill(out: Sink) -> None:
         hasher = new_hasher()
         size = 0
         for chunk in chunks:
@@ -514,7 +514,7 @@ def _fetch_unchecked(uri: str, scheme: str, placer: Placer, logical: str) -> Non
 def _write_any(placer: Placer, logical: str, chunks: Iterator[bytes]) -> None:
     """Temp file + rename, with no checks (``checksum=False`` references)."""
 
-    def fill(out: BinaryIO) -> None:
+    def fill(out: Sink) -> None:
         for chunk in chunks:
             out.write(chunk)
 
