@@ -202,3 +202,32 @@ def test_real_fuse_mount_is_refused(fuse_dir: Path) -> None:
         Client(resolve_store(store))
     assert err.value.fstype.split(".")[0] == "fuse"
     assert err.value.mount_point == str(fuse_dir)
+
+
+def test_the_clis_quick_reads_refuse_a_store_moved_onto_nfs(
+    tmp_path: Path, store: Path, work: Path
+) -> None:
+    """versions and get read an existing catalog without SQLAlchemy; on a network
+    filesystem they leave it to the full path, which refuses with its explanation."""
+    write(work / "a.txt", "a")
+    with wandb.init(project="p") as run:  # made on a local disk
+        art = wandb.Artifact("ds", "dataset")
+        art.add_file(work / "a.txt")
+        run.log_artifact(art)
+    env = {
+        **os.environ,
+        "IPYARTIFACTS_STORE": str(store),
+        ENV_MOUNTINFO: str(_table(tmp_path, store, "nfs4")),  # now it is on NFS
+    }
+    for argv in (["versions", "p/ds"], ["get", "p/ds", "--root", str(tmp_path / "out")]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "ipyartifacts", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 1, proc.stdout
+        assert "network filesystem" in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()

@@ -142,3 +142,98 @@ def test_the_cli_lists_versions_without_importing_sqlalchemy(varied: Path) -> No
     assert "sqlalchemy loaded: False" in out.stdout
     assert "v5" in out.stdout
     assert "best, staging" in out.stdout
+
+
+def test_the_quick_resolution_is_the_catalogs(varied: Path) -> None:
+    from ipyartifacts.core.client import get_client
+
+    url = f"sqlite:///{varied / 'catalog.sqlite'}"
+    catalog = get_client(str(varied)).catalog
+    for alias in ("latest", "v0", "v1", "v3", "v5", "best", "staging"):
+        quick = quickread.quick_version(url, "p", "d", alias)
+        full = catalog.resolve("p", "d", alias)
+        assert quick is not None, alias
+        assert (quick.id, quick.number, quick.manifest_digest, quick.digest) == (
+            full.id,
+            full.number,
+            full.manifest_digest,
+            full.digest,
+        ), alias
+        assert quick.aliases == full.aliases, alias
+        assert quick.expires_at == full.expires_at, alias
+    assert quickread.quick_version(url, "p", "d", "v1", "dataset") is not None
+    # What the catalog refuses (with its explanation), the quick path leaves to it.
+    for alias in ("v2", "v4", "v9", "nope"):  # deleted, expired, never, unknown alias
+        assert quickread.quick_version(url, "p", "d", alias) is None, alias
+    assert quickread.quick_version(url, "p", "d", "v1", "model") is None  # another type
+    assert quickread.quick_version(url, "p", "nothing", "latest") is None
+
+
+def test_the_cli_gets_a_version_without_importing_sqlalchemy(varied: Path, tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from ipyartifacts.frontends.cli import main\n"
+        f"sys.argv = ['ipyartifacts', '--store', {str(varied)!r}, 'get', 'p/d:best',"
+        f" '--root', {str(tmp_path / 'out')!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    print('exit', exc.code)\n"
+        "print('sqlalchemy loaded:', 'sqlalchemy' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert "sqlalchemy loaded: False" in out.stdout, out.stdout + out.stderr
+    assert str(tmp_path / "out") in out.stdout
+    assert (tmp_path / "out" / "f.txt").read_text() == "one"  # v1, which 'best' names
+    # The same download by the full path, to compare: the same files, the same answer.
+    full = ops.use(_fe("magic", varied), "p/d:best", str(tmp_path / "full"), record=False)
+    assert (tmp_path / "full" / "f.txt").read_text() == "one"
+    assert str(full) == str(tmp_path / "full")
+    # A name the quick path cannot resolve goes the full way and is explained there.
+    missing = subprocess.run(
+        [sys.executable, "-m", "ipyartifacts", "--store", str(varied), "get", "p/d:v2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode != 0
+    assert "v2 was deleted" in missing.stderr + missing.stdout
+    assert "Traceback" not in missing.stderr
+
+
+def test_a_quick_get_refuses_a_corrupt_blob_as_the_full_path_does(
+    varied: Path, tmp_path: Path
+) -> None:
+    from ipyartifacts.core.client import get_client
+
+    record = get_client(str(varied)).catalog.resolve("p", "d", "latest")
+    manifest = get_client(str(varied)).manifest(record)
+    (entry,) = list(manifest)
+    blob = varied / "blobs" / entry.digest[:2] / entry.digest[2:]
+    blob.chmod(0o644)
+    blob.write_text("evil")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ipyartifacts",
+            "--store",
+            str(varied),
+            "get",
+            "p/d",
+            "--root",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode != 0
+    assert "corrupt" in out.stderr, out.stderr
+    assert "quarantine" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "out" / "f.txt").exists()

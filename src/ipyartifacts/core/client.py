@@ -46,21 +46,26 @@ _clients: dict[tuple[str, str], Client] = {}
 _clients_lock = threading.Lock()
 
 
-def get_client(store: str | os.PathLike[str] | None = None) -> Client:
-    """The shared Client for a store (one per store and process)."""
+def get_client(store: str | os.PathLike[str] | None = None, *, catalog: bool = True) -> Client:
+    """The shared Client for a store (one per store and process), its catalog opened
+    unless not ``catalog`` (a caller that needs only the blobs: then on first use)."""
     location = resolve_store(store)
     with _clients_lock:
         client = _clients.get(location.key)
         if client is None or client.pid != os.getpid():
-            client = Client(location)
+            client = Client(location, catalog=False)
             _clients[location.key] = client
-        return client
+    if catalog:
+        client.catalog  # noqa: B018 - opened now, so that a bad store is reported here
+    return client
 
 
 class Client(Ingesting):
     """Owns the catalog, blob store and caches of one store."""
 
-    def __init__(self, location: StoreLocation) -> None:
+    def __init__(self, location: StoreLocation, *, catalog: bool = True) -> None:
+        """Open the store at ``location``; its catalog now unless not ``catalog`` (then
+        on first use of :attr:`catalog`)."""
         self.location = location
         self.pid = os.getpid()
         root = location.root
@@ -74,11 +79,8 @@ class Client(Ingesting):
             ) from exc
         self.blobs: BlobStore = _open_blobs(location)
         self.io_threads: int = getattr(self.blobs, "io_threads", INGEST_THREADS)
-        from ipyartifacts.store.catalog import (
-            Catalog,  # SQLAlchemy: imported on first use, not with the package
-        )
-
-        self.catalog: Catalog = Catalog(location.database_url)
+        self._catalog: Catalog | None = None  # opened on first use (below)
+        self._catalog_lock = threading.Lock()
         self.stat_cache = StatCache(root / "cache" / "statcache.sqlite")
         self._manifests: OrderedDict[str, Manifest] = OrderedDict()
         self._lock = threading.Lock()
@@ -92,9 +94,28 @@ class Client(Ingesting):
         # digest -> (version id, chunk list) of a live version proving its blob present
         # (remote stores, see _proven); re-checked inside the commit that relies on it.
         self._proofs: dict[str, tuple[str, str | None]] = {}
+        if catalog:
+            self.catalog  # noqa: B018 - a bad or refused catalog is reported here
 
     def __repr__(self) -> str:
         return f"Client(root={str(self.location.root)!r}, blobs={self.blobs.url!r})"
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog, opened (and migrated) on first use.
+
+        SQLAlchemy is imported then, not before: a download that
+        :mod:`~ipyartifacts.store.quickread` resolved never needs it.
+        """
+        catalog = self._catalog
+        if catalog is None:
+            with self._catalog_lock:
+                if self._catalog is None:
+                    from ipyartifacts.store.catalog import Catalog
+
+                    self._catalog = Catalog(self.location.database_url)
+                catalog = self._catalog
+        return catalog
 
     @property
     def remote(self) -> bool:

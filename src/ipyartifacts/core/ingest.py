@@ -48,7 +48,6 @@ class Ingesting:
     if TYPE_CHECKING:
         location: StoreLocation
         blobs: BlobStore
-        catalog: Catalog
         stat_cache: StatCache
         io_threads: int
         chunking: ChunkParams
@@ -57,6 +56,9 @@ class Ingesting:
         _chunked: dict[str, str]
         _proofs: dict[str, tuple[str, str | None]]
         _manifests: OrderedDict[str, Manifest]
+
+        @property
+        def catalog(self) -> Catalog: ...
 
         @property
         def remote(self) -> bool: ...

@@ -151,6 +151,12 @@ def use(
     ``checkout`` then deletes files in the folder that are not in the version.
     """
     run: Run | None = None
+    if fe.name == "cli" and not record and table is None and not checkout and not as_var:
+        from ipyartifacts.frontends.ops_quick import quick_get  # a fresh process: no SQLAlchemy
+
+        quick = quick_get(fe, spec, root, type, project)
+        if quick is not None:
+            return quick
     if record:
         run = fe.run(project, strict=False)
         artifact = run.use_artifact(qualify(spec, project), type=type)

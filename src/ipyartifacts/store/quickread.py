@@ -2,8 +2,9 @@
 
 A CLI command is a fresh process, and importing SQLAlchemy costs 0.4 CPU-seconds on the
 2-core machines here: more than the whole budget of ``ipyartifacts versions`` (0.3 s).
-This module answers that one listing with :mod:`sqlite3` and the same queries the
-catalog makes (:meth:`Catalog.iter_versions` and ``runs_of_version``), on a read-only
+This module answers that listing, and the resolution of ``name:alias`` that ``get``
+needs, with :mod:`sqlite3` and the same queries the catalog makes
+(:meth:`Catalog.iter_versions`, ``runs_of_version`` and ``resolve``), on a read-only
 connection in one read transaction, so it can neither create, migrate nor lock anything.
 
 It answers only when it can answer exactly as the catalog would: an existing SQLite
@@ -21,12 +22,13 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ipyartifacts.store.names import LATEST
+from ipyartifacts.store.names import LATEST, version_number
 
-__all__ = ["SCHEMA_VERSION", "QuickVersion", "quick_versions"]
+__all__ = ["SCHEMA_VERSION", "QuickVersion", "quick_version", "quick_versions"]
 
 # The newest migration (store/catalog/migrations.py); a catalog at another one is read
 # the full way. tests/store/test_quickread.py keeps the two equal.
@@ -45,12 +47,14 @@ class QuickVersion:
     type: str
     number: int
     digest: str
+    manifest_digest: str
     size: int
     file_count: int
     description: str | None
     metadata: dict[str, Any]
     created_at: datetime
     created_by: str | None
+    expires_at: datetime | None
     aliases: tuple[str, ...]
     tags: tuple[str, ...]
     run: tuple[str, str, str | None] | None  # (id, name, job type) of the run that logged it
@@ -80,11 +84,31 @@ def quick_versions(
         conn.close()
 
 
+def quick_version(
+    database_url: str, project: str, name: str, alias: str, type: str | None = None
+) -> QuickVersion | None:
+    """The live version ``project/name:alias`` (``latest``, ``vN`` or a custom alias) as
+    :meth:`Catalog.resolve` finds it, or None (take the full path: it also explains
+    a name or an alias it does not know)."""
+    found = quick_versions(database_url, project, name, type)
+    if found is None:
+        return None
+    number = version_number(alias)
+    for version in found:  # newest first
+        if alias == LATEST or version.number == number or alias in version.aliases:
+            return version
+    return None
+
+
 def _connect(database_url: str) -> sqlite3.Connection | None:
     if not database_url.startswith(_SQLITE):
         return None
     path = database_url[len(_SQLITE) :].partition("?")[0]
     if not path or not os.path.isfile(path):
+        return None
+    from ipyartifacts.store.fsdetect import wal_is_safe
+
+    if not wal_is_safe(Path(path)):  # a network filesystem: the full path refuses or opts in
         return None
     try:
         conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=5.0)
@@ -114,8 +138,9 @@ def _versions(
 ) -> list[QuickVersion]:
     now = _stamp(datetime.now(timezone.utc))
     sql = (
-        "SELECT v.id, v.number, v.digest, v.size, v.file_count, v.description, v.metadata,"
-        " v.created_at, v.created_by, c.id, c.name, c.type, p.name"
+        "SELECT v.id, v.number, v.digest, v.manifest_digest, v.size, v.file_count,"
+        " v.description, v.metadata, v.created_at, v.created_by, v.expires_at,"
+        " c.id, c.name, c.type, p.name"
         " FROM versions v JOIN collections c ON c.id = v.collection_id"
         " JOIN projects p ON p.id = c.project_id"
         " WHERE p.name = ? AND c.name = ? AND v.state = ?"
@@ -128,7 +153,7 @@ def _versions(
     rows = conn.execute(sql + " ORDER BY v.number DESC", params).fetchall()
     if not rows:
         return []
-    collection = rows[0][9]
+    collection = rows[0][11]
     aliases: dict[str, list[str]] = {}
     for vid, alias in conn.execute(
         "SELECT version_id, alias FROM aliases WHERE collection_id = ? ORDER BY alias",
@@ -153,7 +178,9 @@ def _versions(
         runs.setdefault(vid, []).append((rid, run_name, job_type))
     latest = rows[0][1]  # newest first, every row live: the first is the latest
     out = []
-    for vid, number, digest, size, count, desc, meta, created, by, _c, cname, ctype, pname in rows:
+    for row in rows:
+        vid, number, digest, manifest, size, count, desc, meta, created, by, expires = row[:11]
+        cname, ctype, pname = row[12:]
         names = aliases.get(vid, [])
         logged = runs.get(vid, [])
         run = next((r for r in logged if r[0] == by), logged[0] if logged else None)
@@ -165,12 +192,14 @@ def _versions(
                 type=ctype,
                 number=number,
                 digest=digest,
+                manifest_digest=manifest,
                 size=size,
                 file_count=count,
                 description=desc,
                 metadata=json.loads(meta),
                 created_at=_time(created),
                 created_by=by,
+                expires_at=None if expires is None else _time(expires),
                 aliases=(LATEST, *names) if number == latest else tuple(names),
                 tags=tuple(tags.get(vid, [])),
                 run=run,
