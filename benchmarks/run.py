@@ -301,11 +301,30 @@ class Sides:
         update_big(path, self.seed) if kind == "big" else update_small(path, self.seed)
 
 
+# Deleting many files here slows the next step that creates many: this machine's ext4 has
+# no journal, and without one the inode allocator steps over every inode freed in the
+# last 30-60 s, one buffer lookup each (``recently_deleted()`` in ``find_inode_bit``;
+# 60% of a create-heavy step's CPU under ``perf``; BENCHMARKS.md). So nothing with many
+# files is deleted while the run lasts: it is moved into ``TRASH`` (a rename keeps its
+# inodes in use) and deleted at the end. Big files are deleted at once (one inode each).
+TRASH: list[Path] = []  # the run's trash folder, set by main()
+_BIG = 1 << 20
+
+
 def _clear(path: Path) -> None:
+    """Move ``path`` out of the way without freeing its inodes now (see above)."""
+    if not path.exists():
+        return
     if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
+        for dirpath, _dirs, names in os.walk(path):
+            for name in names:
+                file = Path(dirpath, name)
+                with contextlib.suppress(OSError):
+                    if not file.is_symlink() and file.stat().st_size >= _BIG:
+                        file.unlink()
+    trash = TRASH[0]
+    trash.mkdir(exist_ok=True)
+    path.rename(trash / f"{len(list(trash.iterdir()))}-{path.name}")
 
 
 def steps_for(tool: str, python: Path, sides: Sides, work: Path, ops: list[str]) -> dict[str, Step]:
@@ -518,6 +537,7 @@ def main() -> None:
     tools = [t for t in tools if t in pythons]
 
     base = Path(tempfile.mkdtemp(prefix="ipa-bench-", dir=os.environ.get("TMPDIR")))
+    TRASH[:] = [base / "trash"]
     raw: dict[str, dict[str, list[dict[str, float]]]] = {}
     small_bytes = 0
     loads: list[float] = []
@@ -543,7 +563,7 @@ def main() -> None:
                             f"[bench] rep {rep} {tool:12} {op:16} {result['s']:8.3f} s",
                             file=sys.stderr,
                         )
-                shutil.rmtree(work, ignore_errors=True)
+                _clear(work)
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
