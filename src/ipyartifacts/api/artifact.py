@@ -13,13 +13,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ipyartifacts.api.artifact_members import ArtifactMembers, version_dir_name
+from ipyartifacts.api.artifact_members import ArtifactMembers, default_root
 from ipyartifacts.api.building import DraftContent
 from ipyartifacts.api.entry import ArtifactManifestEntry
 from ipyartifacts.api.linking import LinkingMixin
 from ipyartifacts.core import download as _download
 from ipyartifacts.errors import ArtifactNotFoundError, ArtifactStateError
-from ipyartifacts.store.config import artifact_dir, default_project
+from ipyartifacts.store.config import default_project
 from ipyartifacts.store.manifest import Manifest, ManifestEntry
 from ipyartifacts.store.names import (
     LATEST,
@@ -364,7 +364,7 @@ class Artifact(LinkingMixin, DraftContent, ArtifactMembers):
 
     def _default_root(self) -> Path:
         _client, record = self._require_logged("download")
-        return artifact_dir() / version_dir_name(record.name, record.number)
+        return default_root(record.name, record.number)
 
     def download(
         self,

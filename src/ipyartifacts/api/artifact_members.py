@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ipyartifacts.errors import ArtifactStateError
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from ipyartifacts.store.manifest import Manifest
     from ipyartifacts.store.records import VersionRecord
 
-__all__ = ["ArtifactMembers", "default_entity", "version_dir_name", "wandb_time"]
+__all__ = ["ArtifactMembers", "default_entity", "default_root", "version_dir_name", "wandb_time"]
 
 #: Environment variable naming the entity reported by ``artifact.entity`` / ``run.entity``.
 ENV_ENTITY = "IPYARTIFACTS_ENTITY"
@@ -48,6 +49,13 @@ def wandb_time(value: datetime) -> str:
 def version_dir_name(name: str, number: int) -> str:
     """W&B's default download folder name: ``name:vN``, ``name-vN`` where ``:`` is not allowed."""
     return f"{name}{'-' if os.name == 'nt' else ':'}v{number}"
+
+
+def default_root(name: str, number: int) -> Path:
+    """W&B's default download folder: ``./artifacts/<name>:v<N>`` (see :func:`artifact_dir`)."""
+    from ipyartifacts.store.config import artifact_dir
+
+    return artifact_dir() / version_dir_name(name, number)
 
 
 class ArtifactMembers:

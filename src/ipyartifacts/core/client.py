@@ -151,7 +151,13 @@ class Client(Ingesting):
 
     def manifest(self, record: VersionRecord) -> Manifest:
         """The manifest of a version (validated on read, cached in memory)."""
-        key = record.manifest_digest
+        return self.manifest_of(
+            record.manifest_digest, f"{record.project}/{record.name}:v{record.number}"
+        )
+
+    def manifest_of(self, key: str, version: str) -> Manifest:
+        """The manifest stored as blob ``key``, of ``version`` (``project/name:vN``, for
+        the message if it is corrupt)."""
         with self._lock:
             cached = self._manifests.get(key)
             if cached is not None:
@@ -167,7 +173,7 @@ class Client(Ingesting):
         if hash_bytes(data) != key:
             self.blobs.quarantine(key)
             raise IntegrityError(
-                f"The manifest of {record.project}/{record.name}:v{record.number} is corrupt "
+                f"The manifest of {version} is corrupt "
                 f"(blob {key[:12]}... does not match its digest). It was moved to quarantine.",
                 digest=key,
             )

@@ -16,13 +16,15 @@ from ipyartifacts.frontends.frontend import Frontend, qualify
 from ipyartifacts.frontends.results import PathView, VersionsView, VersionView
 
 if TYPE_CHECKING:
-    from ipyartifacts.store.quickread import QuickVersion
+    from ipyartifacts.store.names import ArtifactSpec
 
 __all__ = ["quick_get", "quick_versions"]
 
 
-def _embedded(fe: Frontend, spec_text: str, project: str | None) -> tuple[str, str, str] | None:
-    """(database URL, project, name:alias) of a spec outside any registry, or None."""
+def _embedded(
+    fe: Frontend, spec_text: str, project: str | None
+) -> tuple[str, str, ArtifactSpec] | None:
+    """(database URL, project, parsed spec) of a spec outside any registry, or None."""
     from ipyartifacts.api.links import registry_of
     from ipyartifacts.store.config import default_project, resolve_store
     from ipyartifacts.store.names import parse_spec
@@ -31,67 +33,45 @@ def _embedded(fe: Frontend, spec_text: str, project: str | None) -> tuple[str, s
     chosen = spec.project or project or default_project()
     if registry_of(chosen) is not None:
         return None
-    return resolve_store(fe.store).database_url, chosen, f"{spec.name}:{spec.alias}"
+    return resolve_store(fe.store).database_url, chosen, spec
 
 
 def quick_get(
     fe: Frontend, spec_text: str, root: str | None, type: str | None, project: str | None
 ) -> PathView | None:
-    """``get`` (a download recording nothing) from an embedded catalog, or None."""
+    """``get`` (a download recording nothing) from an embedded catalog, or None.
+
+    The files are placed as :meth:`Artifact.download` places them (same code, same
+    default folder), through the store's Client, whose catalog stays closed.
+    """
+    import os
+    from pathlib import Path
+
+    from ipyartifacts.api.artifact_members import default_root
+    from ipyartifacts.core import download
+    from ipyartifacts.core.client import get_client
+    from ipyartifacts.core.progress import reporting
+    from ipyartifacts.frontends.bars import bars_for
     from ipyartifacts.store.quickread import quick_version
 
     where = _embedded(fe, spec_text, project)
     if where is None:
         return None
-    url, chosen, name_alias = where
-    name, _sep, alias = name_alias.partition(":")
-    found = quick_version(url, chosen, name, alias, type)
+    url, chosen, spec = where
+    found = quick_version(url, chosen, spec.name, spec.alias, type)
     if found is None:
         return None
-    return _place(fe, found, root)
-
-
-def _place(fe: Frontend, found: QuickVersion, root: str | None) -> PathView:
-    """Download ``found`` as :meth:`Artifact.download` does (same placement, same default
-    folder), through the store's Client, whose catalog stays closed."""
-    import os
-    from pathlib import Path
-
-    from ipyartifacts.api.artifact_members import version_dir_name
-    from ipyartifacts.core import download
-    from ipyartifacts.core.client import get_client
-    from ipyartifacts.core.progress import reporting
-    from ipyartifacts.frontends.bars import bars_for
-    from ipyartifacts.store.config import artifact_dir
-    from ipyartifacts.store.records import VersionRecord
-
-    record = VersionRecord(
-        id=found.id,
-        project=found.project,
-        name=found.name,
-        type=found.type,
-        number=found.number,
-        digest=found.digest,
-        manifest_digest=found.manifest_digest,
-        size=found.size,
-        file_count=found.file_count,
-        description=found.description,
-        metadata=found.metadata,
-        created_at=found.created_at,
-        created_by=found.created_by,
-        expires_at=found.expires_at,
-        aliases=found.aliases,
-        tags=found.tags,
-    )
+    version = f"{found.project}/{found.name}:v{found.number}"
     client = get_client(fe.store, catalog=False)
+    manifest = client.manifest_of(found.manifest_digest, version)
     target = (
         Path(os.path.expanduser(root))
         if root is not None
-        else artifact_dir() / version_dir_name(found.name, found.number)
+        else default_root(found.name, found.number)
     )
     with reporting(bars_for(fe)):
-        download.place_entries(client, list(client.manifest(record)), target)
-    return PathView(str(target), f"{found.project}/{found.name}:v{found.number}", recorded=False)
+        download.place_entries(client, list(manifest), target)
+    return PathView(str(target), version, recorded=False)
 
 
 def quick_versions(
@@ -104,8 +84,8 @@ def quick_versions(
     where = _embedded(fe, bare, project)
     if where is None:
         return None
-    url, chosen, name_alias = where
-    found = read_versions(url, chosen, name_alias.partition(":")[0], type)
+    url, chosen, spec = where
+    found = read_versions(url, chosen, spec.name, type)
     if found is None:
         return None
     rows = tuple(

@@ -294,12 +294,18 @@ class Placer:
         The handle stays valid for the block even if another thread makes the cache
         evict that folder meanwhile: it is closed when its last user is done.
         """
+        with self._held(parts, logical, create) as held:
+            yield None if held is None else held.handle
+
+    @contextlib.contextmanager
+    def _held(self, parts: list[str], logical: str, create: bool) -> Iterator[_Folder | None]:
+        """:meth:`folder`, as its cache entry (held for the block)."""
         with self._lock:
             held = self._find(tuple(parts), logical, create)
             if held is not None:
                 held.users += 1
         try:
-            yield None if held is None else held.handle
+            yield held
         finally:
             if held is not None:
                 with self._lock:
@@ -386,9 +392,9 @@ class Placer:
         """
         parts = logical.split("/")
         name = parts[-1]
-        with self.folder(parts[:-1], logical, create=True) as folder:
-            assert folder is not None
-            made = self.made(logical)
+        with self._held(parts[:-1], logical, create=True) as held:
+            assert held is not None
+            folder, made = held.handle, held.made
             while True:
                 tmp = f"{self._temp}{next(self._count):x}"
                 try:
