@@ -20,6 +20,8 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from _bytecode import compile_ipyartifacts
+
 TABLE_DIFF = """
 import json, sys, time, tracemalloc
 from pathlib import Path
@@ -130,6 +132,7 @@ def main() -> None:
     parser.add_argument("--blobs", type=int, default=20_000)
     parser.add_argument("--files", type=int, default=100_000)
     args = parser.parse_args()
+    compile_ipyartifacts()
     results: dict[str, object] = {"python": platform.python_version(), "machine": platform.node()}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)

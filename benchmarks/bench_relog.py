@@ -24,6 +24,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from _bytecode import compile_ipyartifacts
+
 WALK = """
 import os, sys, time
 t = time.perf_counter(); n = 0
@@ -132,6 +134,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=2048, help="bytes per file")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    compile_ipyartifacts()
 
     results: dict[str, object] = {
         "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",

@@ -36,6 +36,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from _bytecode import compile_ipyartifacts
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 VENV = Path.home() / ".cache" / "ipyartifacts-bench" / "venvs" / "dvc"
@@ -207,6 +209,7 @@ def main() -> None:
     parser.add_argument("--big-mib", type=int, default=256, help="size of the one big file")
     parser.add_argument("--no-dvc", action="store_true")
     args = parser.parse_args()
+    compile_ipyartifacts()
 
     import boto3
     from moto.server import ThreadedMotoServer

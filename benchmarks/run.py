@@ -39,6 +39,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _bytecode import compile_ipyartifacts
+
 REPO = Path(__file__).resolve().parent.parent
 VENVS = Path(os.environ.get("IPYARTIFACTS_BENCH_CACHE", "~/.cache/ipyartifacts-bench")).expanduser()
 PEER_PACKAGES = {"dvc": ["dvc"], "mlflow": ["mlflow"], "wandb": ["wandb"]}
@@ -223,21 +225,6 @@ def version_of(python: Path, module: str) -> str:
         env=_env(),
     )
     return out.stdout.strip() or "?"
-
-
-def compile_ours() -> None:
-    """Byte-compile ipyartifacts' source, as installing its wheel does.
-
-    The peers are pip-installed, so every module of theirs is already bytecode; ours runs
-    from ``src`` (``PYTHONPATH``). Where ``PYTHONDONTWRITEBYTECODE`` is set (it is on
-    these machines), each fresh process would otherwise compile all of ipyartifacts
-    again: 0.5-0.7 s of every step, a cost no installed copy pays.
-    """
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "ipyartifacts")],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def _env() -> dict[str, str]:
@@ -551,7 +538,7 @@ def main() -> None:
     versions["ipyartifacts"] = version_of(Path(sys.executable), "ipyartifacts")
     tools = [t for t in tools if t in pythons]
 
-    compile_ours()
+    compile_ipyartifacts(_env())  # as its wheel install would: the peers are bytecode too
     base = Path(tempfile.mkdtemp(prefix="ipa-bench-", dir=os.environ.get("TMPDIR")))
     TRASH[:] = [base / "trash"]
     raw: dict[str, dict[str, list[dict[str, float]]]] = {}
